@@ -1,0 +1,58 @@
+/**
+ * Baseline for the benchmarks: the smallest HTTP/1.1 keep-alive loop on `Deno.listen` with
+ * `conn.read`/`conn.write`, answering every request with the same 1 KiB body.
+ *
+ * Run: `deno run -A bench/raw_loop.ts <port>`
+ *
+ * @module
+ */
+const port = Number(Deno.args[0] ?? 8201);
+const body = "x".repeat(1024);
+const response = new TextEncoder().encode(
+  `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+);
+const CRLFCRLF = [13, 10, 13, 10];
+
+function endOfHead(buf: Uint8Array, from: number, to: number): number {
+  for (let i = Math.max(from, 3); i < to; i++) {
+    if (buf[i] === CRLFCRLF[3] && buf[i - 1] === 13 && buf[i - 2] === 10 && buf[i - 3] === 13) {
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
+async function serve(conn: Deno.TcpConn): Promise<void> {
+  conn.setNoDelay(true);
+  const buf = new Uint8Array(64 * 1024);
+  let len = 0;
+  try {
+    while (true) {
+      const n = await conn.read(buf.subarray(len));
+      if (n === null) break;
+      len += n;
+      let start = 0;
+      let end: number;
+      while ((end = endOfHead(buf, start, len)) >= 0) {
+        await conn.write(response);
+        start = end;
+      }
+      buf.copyWithin(0, start, len);
+      len -= start;
+    }
+  } catch {
+    // client went away
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // closed
+    }
+  }
+}
+
+if (import.meta.main) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  console.log(`raw loop on ${port}`);
+  for await (const conn of listener) serve(conn);
+}

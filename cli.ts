@@ -1,0 +1,471 @@
+/**
+ * The command line: `python -m http.server` for Deno, with the same flags, help, banner,
+ * errors and exit codes, plus Python's `test()` function for running any handler class.
+ *
+ * ```sh
+ * deno run --allow-net --allow-read cli.ts [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY]
+ *   [-p VERSION] [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH] [port]
+ * ```
+ *
+ * Permissions: `--allow-net` and `--allow-read`; `--cgi` also needs `--allow-run` (and
+ * `--allow-env` to pass the server's environment to scripts).
+ *
+ * Exit codes: 0 after Ctrl-C or SIGTERM, 1 when the address cannot be bound or the served
+ * directory is missing, 2 for bad arguments (argparse's code).
+ *
+ * @example Run the file server from code
+ * ```ts ignore
+ * import { main } from "./cli.ts";
+ * Deno.exit(await main(["8080", "--bind", "127.0.0.1"]));
+ * ```
+ *
+ * @module
+ */
+import { basename, parseArgs } from "./deps.ts";
+import { DEFAULT_PORT } from "./constants.ts";
+import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
+import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
+import type { ClientAddress } from "./types.ts";
+
+/** The program name in usage lines. */
+export const PROG: string = basename(new URL(Deno.mainModule).pathname) || "cli.ts";
+
+/** Milliseconds a shutdown waits for responses in progress before it closes them. */
+export const SHUTDOWN_GRACE_MS = 5000;
+
+const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
+${" ".repeat(8 + PROG.length)}[--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
+${" ".repeat(8 + PROG.length)}[port]
+`;
+
+const HELP = `${USAGE}
+positional arguments:
+  port                  bind to this port (default: ${DEFAULT_PORT})
+
+options:
+  -h, --help            show this help message and exit
+  --cgi                 run as CGI server
+  -b, --bind ADDRESS    bind to this address (default: all interfaces)
+  -d, --directory DIRECTORY
+                        serve this directory (default: current directory)
+  -p, --protocol VERSION
+                        conform to this HTTP version (default: HTTP/1.0)
+  --tls-cert PATH       path to the TLS certificate chain file
+  --tls-key PATH        path to the TLS key file
+  --tls-password-file PATH
+                        path to the password file for the TLS key
+`;
+
+/** A command-line error: usage and `<prog>: error: <message>` on stderr, exit status 2. */
+export class UsageError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, in argparse's words.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** A failure to start serving (bind, directory): one line on stderr, exit status 1. */
+export class StartupError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What failed.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "StartupError";
+  }
+}
+
+/** The parsed command line. */
+export interface CliOptions {
+  /** Port to bind (default 8000; 0 picks a free one). */
+  port: number;
+  /** Address to bind; undefined binds all interfaces (dual-stack where possible). */
+  bind: string | undefined;
+  /** Directory to serve. */
+  directory: string;
+  /** `protocol_version` of the handlers. */
+  protocol: string;
+  /** Run CGI scripts. */
+  cgi: boolean;
+  /** TLS certificate chain file: serve HTTPS. */
+  tls_cert: string | undefined;
+  /** TLS key file. */
+  tls_key: string | undefined;
+  /** Password of the TLS key, read from `--tls-password-file`. */
+  tls_password: string | undefined;
+  /** `-h` was given. */
+  help: boolean;
+}
+
+/** Flags that take a value, with the name argparse uses in its messages. */
+const VALUED_FLAGS: Readonly<Record<string, string>> = {
+  "-b": "-b/--bind",
+  "--bind": "-b/--bind",
+  "-d": "-d/--directory",
+  "--directory": "-d/--directory",
+  "-p": "-p/--protocol",
+  "--protocol": "-p/--protocol",
+  "--tls-cert": "--tls-cert",
+  "--tls-key": "--tls-key",
+  "--tls-password-file": "--tls-password-file",
+};
+
+/** Python's `int()` on a port argument: optional sign, digits, surrounding whitespace. */
+function parsePort(text: string): number {
+  const trimmed = text.trim();
+  if (!/^[+-]?[0-9]+(?:_[0-9]+)*$/.test(trimmed)) {
+    throw new UsageError(`argument port: invalid int value: '${text}'`);
+  }
+  return Number(trimmed.replaceAll("_", ""));
+}
+
+/** The first value-taking flag that has no value after it, as argparse reports it. */
+function flagWithoutValue(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") return null;
+    const name = VALUED_FLAGS[args[i]];
+    if (name === undefined) continue;
+    const next = args[i + 1];
+    if (next === undefined || (next.startsWith("-") && next.length > 1)) return name;
+    i++;
+  }
+  return null;
+}
+
+const BOOLEAN_FLAGS = new Set(["-h", "--help", "--cgi"]);
+
+/** Whether an argument is one of our flags (`--bind=x` and `-bx` forms included). */
+function isKnownFlag(arg: string): boolean {
+  if (BOOLEAN_FLAGS.has(arg)) return true;
+  const name = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
+  if (VALUED_FLAGS[name] !== undefined) return true;
+  return /^-[bdp]./.test(arg);
+}
+
+function lastValue(value: unknown): string | undefined {
+  if (Array.isArray(value)) return String(value[value.length - 1]);
+  return value === undefined ? undefined : String(value);
+}
+
+/**
+ * Parses arguments as `python -m http.server`'s argparse parser does (with
+ * `@std/cli`'s `parseArgs`).
+ *
+ * @param args The arguments (without the program).
+ * @returns The options.
+ * @throws {UsageError} Bad arguments (argparse's message).
+ *
+ * @example
+ * ```ts
+ * import { parseCli } from "./cli.ts";
+ * parseCli(["-b", "127.0.0.1", "8080"]).port; // 8080
+ * ```
+ */
+export function parseCli(args: string[]): CliOptions {
+  // argparse never lets an unknown flag take a value: set such flags aside first, so that
+  // parseArgs does not read the next argument as theirs.
+  const unknownFlags: string[] = [];
+  const known: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      known.push(...args.slice(i));
+      break;
+    }
+    if (isKnownFlag(args[i]) || !args[i].startsWith("-") || args[i] === "-") known.push(args[i]);
+    else unknownFlags.push(args[i]);
+  }
+  const parsed = parseArgs(known, {
+    string: ["bind", "directory", "protocol", "tls-cert", "tls-key", "tls-password-file"],
+    boolean: ["help", "cgi"],
+    alias: { h: "help", b: "bind", d: "directory", p: "protocol" },
+    "--": true,
+  });
+  if (parsed.help === true) return { ...defaults(), help: true };
+  const missing = flagWithoutValue(known);
+  if (missing !== null) throw new UsageError(`argument ${missing}: expected one argument`);
+  const positionals = [...parsed._.map(String), ...(parsed["--"] ?? [])];
+  let port = DEFAULT_PORT;
+  if (positionals.length > 0) port = parsePort(positionals[0]);
+  const extra = [...unknownFlags, ...positionals.slice(1)];
+  if (extra.length > 0) throw new UsageError(`unrecognized arguments: ${extra.join(" ")}`);
+  const options: CliOptions = {
+    ...defaults(),
+    port,
+    bind: lastValue(parsed.bind),
+    directory: lastValue(parsed.directory) ?? Deno.cwd(),
+    protocol: lastValue(parsed.protocol) ?? "HTTP/1.0",
+    cgi: parsed.cgi === true,
+    tls_cert: lastValue(parsed["tls-cert"]),
+    tls_key: lastValue(parsed["tls-key"]),
+  };
+  const passwordFile = lastValue(parsed["tls-password-file"]);
+  if (options.tls_key !== undefined && options.tls_cert === undefined) {
+    throw new UsageError("--tls-key requires --tls-cert to be set");
+  }
+  if (passwordFile !== undefined && options.tls_cert === undefined) {
+    throw new UsageError("--tls-password-file requires --tls-cert to be set");
+  }
+  if (passwordFile !== undefined) {
+    try {
+      options.tls_password = Deno.readTextFileSync(passwordFile).trim();
+    } catch (error) {
+      throw new UsageError(`Failed to read TLS password file: ${osErrorText(error, passwordFile)}`);
+    }
+  }
+  return options;
+}
+
+function defaults(): CliOptions {
+  return {
+    port: DEFAULT_PORT,
+    bind: undefined,
+    directory: "",
+    protocol: "HTTP/1.0",
+    cgi: false,
+    tls_cert: undefined,
+    tls_key: undefined,
+    tls_password: undefined,
+    help: false,
+  };
+}
+
+/** Python's `str(OSError)` shape for the common cases: `[Errno N] Text: 'path'`. */
+function osErrorText(error: unknown, path?: string): string {
+  const suffix = path === undefined ? "" : `: '${path}'`;
+  if (error instanceof Deno.errors.NotFound) return `[Errno 2] No such file or directory${suffix}`;
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return `[Errno 13] Permission denied${suffix}`;
+  }
+  if (error instanceof Deno.errors.AddrInUse) return "[Errno 98] Address already in use";
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return "[Errno 99] Cannot assign requested address";
+  }
+  if (error instanceof Deno.errors.IsADirectory) return `[Errno 21] Is a directory${suffix}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A server class `test()` can construct: the HTTP servers, or the HTTPS ones with TLS. */
+export type ServerConstructor = new (
+  server_address: ClientAddress,
+  RequestHandlerClass: RequestHandlerClass,
+) => HTTPServer;
+
+/** Extra settings of {@linkcode test} beyond Python's arguments. */
+export interface TestOptions {
+  /** Directory file handlers serve (Python's CLI passes `--directory` the same way). */
+  directory?: string;
+  /** Called once the server is listening (after the banner). */
+  onListen?: (server: HTTPServer) => void;
+  /** Stop when this signal aborts (as Ctrl-C does). */
+  signal?: AbortSignal;
+  /** Builds the HTTPS server when `tls_cert` is given (wired by the CLI). */
+  httpsFactory?: (
+    address: ClientAddress,
+    Handler: RequestHandlerClass,
+    tls: { certfile: string; keyfile?: string; password?: string },
+  ) => HTTPServer;
+}
+
+function subclassWithProtocol(
+  HandlerClass: RequestHandlerClass,
+  protocol: string,
+): RequestHandlerClass {
+  const Base = HandlerClass as unknown as typeof BaseHTTPRequestHandler;
+  return class extends Base {
+    override protocol_version = protocol;
+  } as unknown as RequestHandlerClass;
+}
+
+function bindServer(
+  make: (address: ClientAddress) => HTTPServer,
+  bind: string | undefined,
+  port: number,
+): HTTPServer {
+  if (bind !== undefined) return make([bind, port]);
+  try {
+    // Dual-stack, as Python's CLI does where getaddrinfo offers IPv6 first.
+    return make(["::", port]);
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) throw error;
+    return make(["0.0.0.0", port]);
+  }
+}
+
+/**
+ * Runs a server until Ctrl-C or SIGTERM, as Python's `http.server.test()`: sets the
+ * handler's `protocol_version`, binds (all interfaces when `bind` is omitted), prints the
+ * banner, serves, and on a signal prints `Keyboard interrupt received, exiting.`, lets
+ * responses in progress finish (at most {@linkcode SHUTDOWN_GRACE_MS}) and returns.
+ *
+ * @param HandlerClass The handler class.
+ * @param ServerClass The server class.
+ * @param protocol The HTTP version handlers speak.
+ * @param port The port (0 picks one).
+ * @param bind The address to bind.
+ * @param tls_cert Certificate chain file: serve HTTPS.
+ * @param tls_key Key file.
+ * @param tls_password Key password.
+ * @param options Directory, listen callback, stop signal.
+ * @throws {StartupError} The address cannot be bound.
+ *
+ * @example
+ * ```ts ignore
+ * import { test } from "./cli.ts";
+ * import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+ * await test(SimpleHTTPRequestHandler);
+ * ```
+ */
+export async function test(
+  HandlerClass: RequestHandlerClass = BaseHTTPRequestHandler,
+  ServerClass: ServerConstructor = ThreadingHTTPServer,
+  protocol: string = "HTTP/1.0",
+  port: number = DEFAULT_PORT,
+  bind?: string,
+  tls_cert?: string,
+  tls_key?: string,
+  tls_password?: string,
+  options: TestOptions = {},
+): Promise<void> {
+  const Handler = subclassWithProtocol(HandlerClass, protocol);
+  const make = (address: ClientAddress): HTTPServer => {
+    if (tls_cert !== undefined) {
+      if (options.httpsFactory === undefined) {
+        throw new StartupError("HTTPS support is unavailable (no HTTPS server class given)");
+      }
+      return options.httpsFactory(address, Handler, {
+        certfile: tls_cert,
+        keyfile: tls_key,
+        password: tls_password,
+      });
+    }
+    return new ServerClass(address, Handler);
+  };
+  let server: HTTPServer;
+  try {
+    server = bindServer(make, bind, port);
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    const where = `${bind ?? "all interfaces"} port ${port}`;
+    throw new StartupError(`cannot serve on ${where}: ${osErrorText(error)}`);
+  }
+  if (options.directory !== undefined) server.directory = options.directory;
+  const [host, boundPort] = server.server_address;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  const scheme = tls_cert !== undefined ? "HTTPS" : "HTTP";
+  console.log(
+    `Serving ${scheme} on ${host} port ${boundPort} (${scheme.toLowerCase()}://${urlHost}:${boundPort}/) ...`,
+  );
+  options.onListen?.(server);
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nKeyboard interrupt received, exiting.");
+    server.shutdown();
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const sig of signals) Deno.addSignalListener(sig, stop);
+  options.signal?.addEventListener("abort", stop);
+  try {
+    await server.serve_forever();
+  } finally {
+    for (const sig of signals) Deno.removeSignalListener(sig, stop);
+    options.signal?.removeEventListener("abort", stop);
+    server.server_close();
+    await server.drain(SHUTDOWN_GRACE_MS);
+  }
+}
+
+/**
+ * Runs the command line and returns the exit status (it does not exit).
+ *
+ * @param args The arguments (without the program).
+ * @returns 0 after a clean stop, 1 when serving could not start, 2 for bad arguments.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./cli.ts";
+ * Deno.exit(await main(Deno.args));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCli(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    writeErr(`${USAGE}${PROG}: error: ${error.message}\n`);
+    return 2;
+  }
+  if (options.help) {
+    await Deno.stdout.write(new TextEncoder().encode(HELP));
+    return 0;
+  }
+  if (options.port < 0 || options.port > 65535) {
+    writeErr(`${PROG}: error: port must be 0-65535, not ${options.port}\n`);
+    return 1;
+  }
+  try {
+    const info = Deno.statSync(options.directory);
+    if (!info.isDirectory) throw new StartupError(`not a directory: '${options.directory}'`);
+  } catch (error) {
+    const message = error instanceof StartupError
+      ? error.message
+      : `cannot serve directory: ${osErrorText(error, options.directory)}`;
+    writeErr(`${PROG}: error: ${message}\n`);
+    return 1;
+  }
+  let Handler: RequestHandlerClass = SimpleHTTPRequestHandler;
+  if (options.cgi) Handler = await loadCgiHandler();
+  let httpsFactory: TestOptions["httpsFactory"];
+  if (options.tls_cert !== undefined) httpsFactory = await loadHttpsFactory();
+  try {
+    await test(
+      Handler,
+      ThreadingHTTPServer,
+      options.protocol,
+      options.port,
+      options.bind,
+      options.tls_cert,
+      options.tls_key,
+      options.tls_password,
+      { directory: options.directory, httpsFactory },
+    );
+  } catch (error) {
+    if (!(error instanceof StartupError)) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      writeErr(`${PROG}: error: ${text}\n`);
+      return 1;
+    }
+    writeErr(`${PROG}: error: ${error.message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function writeErr(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
+}
+
+function loadCgiHandler(): Promise<RequestHandlerClass> {
+  return Promise.reject(new StartupError("--cgi is not available in this build yet"));
+}
+
+function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {
+  return Promise.reject(new StartupError("--tls-cert is not available in this build yet"));
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

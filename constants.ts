@@ -1,0 +1,66 @@
+/**
+ * Limits and defaults, each named once. Every limit here is also an overridable attribute of
+ * the class that applies it (see the `@see` on each).
+ *
+ * @example Read a limit
+ * ```ts
+ * import { MAX_LINE_LENGTH } from "./constants.ts";
+ * MAX_LINE_LENGTH; // 65536
+ * ```
+ *
+ * @module
+ */
+
+/** `http.server.__version__`: the version in `server_version` strings. */
+export const MODULE_VERSION = "0.6";
+
+/**
+ * Longest request line or header line accepted, in bytes including the line end
+ * (CPython `http.client._MAXLINE`). A longer request line gets 414, a longer header line 431.
+ * @see {@linkcode BaseHTTPRequestHandler.max_line_length}
+ */
+export const MAX_LINE_LENGTH = 65536;
+
+/**
+ * Most header lines read, counting the blank line that ends the block, as CPython 3.11–3.14
+ * count them (`http.client._MAXHEADERS`): 100 header lines already get 431.
+ * @see {@linkcode BaseHTTPRequestHandler.max_headers}
+ */
+export const MAX_HEADERS = 100;
+
+/** Size of the read buffer under `rfile`, in bytes. */
+export const READ_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * `wfile` coalesces small writes into one socket write up to this many bytes; a write that
+ * would go past it is sent at once (so a slow reader holds at most this much in memory).
+ */
+export const WRITE_COALESCE_LIMIT = 64 * 1024;
+
+/** Chunk size used when copying a file or a body from one stream to another. */
+export const COPY_CHUNK_SIZE = 256 * 1024;
+
+/** The default port of the command line (`python -m http.server`). */
+export const DEFAULT_PORT = 8000;
+
+/** CPython's `DEFAULT_ERROR_CONTENT_TYPE` (no space after the semicolon). */
+export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
+
+/**
+ * CPython 3.13's `DEFAULT_ERROR_MESSAGE`: the `send_error` page, with Python `%(name)s` /
+ * `%(name)d` placeholders so a Python override ports unchanged.
+ */
+export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: %(code)d</p>
+        <p>Message: %(message)s.</p>
+        <p>Error code explanation: %(code)s - %(explain)s.</p>
+    </body>
+</html>
+`;

@@ -1,0 +1,247 @@
+/**
+ * The one module that imports Deno's standard library.
+ *
+ * JSR is unreachable from the machines this project is built on, so the standard library
+ * comes from its npm republication (`deno-std`), which ships JavaScript without types. Every
+ * re-export below therefore carries an explicit TypeScript type, so the rest of the code stays
+ * fully typed, and switching to `jsr:@std/...` touches this file alone.
+ *
+ * @example Join two path segments
+ * ```ts
+ * import { join } from "./deps.ts";
+ * join("a", "b"); // "a/b" on POSIX
+ * ```
+ *
+ * @module
+ */
+// deno-lint-ignore-file no-import-prefix
+// Source files must run from a remote URL, where deno.json's import map does not apply, so
+// the standard library is named by full `npm:` specifiers here (and only here).
+import * as stdPosix from "npm:deno-std@1.4.0/path/posix/mod.js";
+import * as stdAssert from "npm:deno-std@1.4.0/assert/mod.js";
+import * as stdParseArgs from "npm:deno-std@1.4.0/cli/parse_args.js";
+import * as stdHtml from "npm:deno-std@1.4.0/html/entities.js";
+import * as stdTypeByExt from "npm:deno-std@1.4.0/media_types/type_by_extension.js";
+
+/**
+ * Joins POSIX path segments and normalises the result (`@std/path/posix` `join`).
+ *
+ * @example Join segments
+ * ```ts
+ * import { join } from "./deps.ts";
+ * join("/srv", "www", "a.txt"); // "/srv/www/a.txt"
+ * ```
+ */
+export const join: (...paths: string[]) => string = stdPosix.join;
+
+/**
+ * Lexically normalises a POSIX path (`@std/path/posix` `normalize`).
+ *
+ * @example Normalise dot segments
+ * ```ts
+ * import { normalize } from "./deps.ts";
+ * normalize("/a/./b/../c"); // "/a/c"
+ * ```
+ */
+export const normalize: (path: string) => string = stdPosix.normalize;
+
+/**
+ * Resolves POSIX path segments to an absolute path (`@std/path/posix` `resolve`).
+ *
+ * @example Resolve against the working directory
+ * ```ts
+ * import { resolve } from "./deps.ts";
+ * resolve("/srv", "www"); // "/srv/www"
+ * ```
+ */
+export const resolve: (...paths: string[]) => string = stdPosix.resolve;
+
+/**
+ * The directory part of a POSIX path (`@std/path/posix` `dirname`).
+ *
+ * @example Parent directory
+ * ```ts
+ * import { dirname } from "./deps.ts";
+ * dirname("/srv/www/a.txt"); // "/srv/www"
+ * ```
+ */
+export const dirname: (path: string) => string = stdPosix.dirname;
+
+/**
+ * The last segment of a POSIX path (`@std/path/posix` `basename`).
+ *
+ * @example File name
+ * ```ts
+ * import { basename } from "./deps.ts";
+ * basename("/srv/www/a.txt"); // "a.txt"
+ * ```
+ */
+export const basename: (path: string, suffix?: string) => string = stdPosix.basename;
+
+/**
+ * Converts a `file:` URL to a POSIX path (`@std/path/posix` `fromFileUrl`).
+ *
+ * @example URL to path
+ * ```ts
+ * import { fromFileUrl } from "./deps.ts";
+ * fromFileUrl("file:///srv/a.txt"); // "/srv/a.txt"
+ * ```
+ */
+export const fromFileUrl: (url: string | URL) => string = stdPosix.fromFileUrl;
+
+/**
+ * Escapes `&`, `<`, `>`, `"` and `'` as HTML entities (`@std/html` `escape`).
+ *
+ * @example Escape markup
+ * ```ts
+ * import { escape } from "./deps.ts";
+ * escape("<b>"); // "&lt;b&gt;"
+ * ```
+ */
+export const escape: (str: string) => string = stdHtml.escape;
+
+/**
+ * The media type the standard library knows for a file extension (`@std/media_types`).
+ *
+ * @example Look up an extension
+ * ```ts
+ * import { typeByExtension } from "./deps.ts";
+ * typeByExtension(".css"); // "text/css; charset=UTF-8"
+ * ```
+ */
+export const typeByExtension: (extension: string) => string | undefined =
+  stdTypeByExt.typeByExtension;
+
+/** Parsed command-line arguments as `@std/cli` `parseArgs` returns them. */
+export interface ParsedArgs {
+  /** Positional arguments. */
+  _: Array<string | number>;
+  /** Everything after `--`, when `"--": true` was asked for. */
+  "--"?: string[];
+  /** Named options. */
+  [key: string]: unknown;
+}
+
+/** Options for {@linkcode parseArgs} (a subset of `@std/cli` `ParseOptions`). */
+export interface ParseArgsOptions {
+  /** Options that take a string value. */
+  string?: string[];
+  /** Options that are flags. */
+  boolean?: string[];
+  /** Alternative names, e.g. `{ b: "bind" }`. */
+  alias?: Record<string, string | string[]>;
+  /** Default values. */
+  default?: Record<string, unknown>;
+  /** Put arguments after `--` in `"--"`. */
+  "--"?: boolean;
+  /** Return false to reject an unknown option; it is then left out. */
+  unknown?: (arg: string, key?: string, value?: unknown) => unknown;
+  /** Stop at the first positional argument. */
+  stopEarly?: boolean;
+  /** Options that may be given more than once. */
+  collect?: string[];
+  /** Options whose `--no-` form is accepted. */
+  negatable?: string[];
+}
+
+/**
+ * Parses command-line arguments (`@std/cli` `parseArgs`).
+ *
+ * @example Parse a flag and a positional
+ * ```ts
+ * import { parseArgs } from "./deps.ts";
+ * const args = parseArgs(["-b", "127.0.0.1", "8080"], { string: ["b"] });
+ * args.b; // "127.0.0.1"
+ * ```
+ */
+export const parseArgs: (args: string[], options?: ParseArgsOptions) => ParsedArgs =
+  stdParseArgs.parseArgs;
+
+/**
+ * Asserts that a value is truthy (`@std/assert` `assert`).
+ *
+ * @example Assert a condition
+ * ```ts
+ * import { assert } from "./deps.ts";
+ * assert(1 + 1 === 2);
+ * ```
+ */
+export const assert: (expr: unknown, msg?: string) => asserts expr = stdAssert.assert;
+
+/**
+ * Asserts deep equality (`@std/assert` `assertEquals`).
+ *
+ * @example Compare values
+ * ```ts
+ * import { assertEquals } from "./deps.ts";
+ * assertEquals([1, 2], [1, 2]);
+ * ```
+ */
+export const assertEquals: <T>(actual: T, expected: T, msg?: string) => void =
+  stdAssert.assertEquals;
+
+/**
+ * Asserts inequality (`@std/assert` `assertNotEquals`).
+ *
+ * @example Compare values
+ * ```ts
+ * import { assertNotEquals } from "./deps.ts";
+ * assertNotEquals(1, 2);
+ * ```
+ */
+export const assertNotEquals: <T>(actual: T, expected: T, msg?: string) => void =
+  stdAssert.assertNotEquals;
+
+/**
+ * Asserts that a string contains another (`@std/assert` `assertStringIncludes`).
+ *
+ * @example Substring
+ * ```ts
+ * import { assertStringIncludes } from "./deps.ts";
+ * assertStringIncludes("hello world", "world");
+ * ```
+ */
+export const assertStringIncludes: (actual: string, expected: string, msg?: string) => void =
+  stdAssert.assertStringIncludes;
+
+/**
+ * Asserts that a string matches a pattern (`@std/assert` `assertMatch`).
+ *
+ * @example Pattern
+ * ```ts
+ * import { assertMatch } from "./deps.ts";
+ * assertMatch("HTTP/1.0 200 OK", /^HTTP\/1\.\d 200/);
+ * ```
+ */
+export const assertMatch: (actual: string, expected: RegExp, msg?: string) => void =
+  stdAssert.assertMatch;
+
+/**
+ * Asserts that a function throws (`@std/assert` `assertThrows`).
+ *
+ * @example Expect an error
+ * ```ts
+ * import { assertThrows } from "./deps.ts";
+ * assertThrows(() => { throw new RangeError("x"); }, RangeError);
+ * ```
+ */
+export const assertThrows: (
+  fn: () => unknown,
+  ErrorClass?: abstract new (...args: never[]) => Error,
+  msgIncludes?: string,
+) => Error = stdAssert.assertThrows;
+
+/**
+ * Asserts that a promise rejects (`@std/assert` `assertRejects`).
+ *
+ * @example Expect a rejection
+ * ```ts
+ * import { assertRejects } from "./deps.ts";
+ * await assertRejects(() => Promise.reject(new TypeError("x")), TypeError);
+ * ```
+ */
+export const assertRejects: (
+  fn: () => PromiseLike<unknown>,
+  ErrorClass?: abstract new (...args: never[]) => Error,
+  msgIncludes?: string,
+) => Promise<Error> = stdAssert.assertRejects;

@@ -1,0 +1,229 @@
+/**
+ * Typed errors. Protocol errors carry the HTTP status and the `send_error` message and
+ * explanation CPython answers with; they become a response in exactly one place
+ * (`BaseHTTPRequestHandler.parse_request`).
+ *
+ * @example Catch a protocol error
+ * ```ts
+ * import { ProtocolError, TooManyHeadersError } from "./errors.ts";
+ * const err: ProtocolError = new TooManyHeadersError(100);
+ * err.status; // 431
+ * ```
+ *
+ * @module
+ */
+
+/**
+ * A request that cannot be parsed. `status` is the status CPython answers with, `reason` the
+ * message of its `send_error` call and `explain` its explanation, if it gives one.
+ *
+ * @example Inspect a protocol error
+ * ```ts
+ * import { ProtocolError } from "./errors.ts";
+ * const err = new ProtocolError(400, "Bad request syntax ('x')");
+ * err.status; // 400
+ * ```
+ */
+export class ProtocolError extends Error {
+  /** The HTTP status of the answer. */
+  readonly status: number;
+  /** The message given to `send_error` (also the status line's reason phrase). */
+  readonly reason: string;
+  /** The explanation given to `send_error`, or undefined for the status's default. */
+  readonly explain: string | undefined;
+
+  /**
+   * Creates the instance.
+   *
+   * @param status The HTTP status of the answer.
+   * @param reason The `send_error` message.
+   * @param explain The `send_error` explanation, if not the status's default.
+   */
+  constructor(status: number, reason: string, explain?: string) {
+    super(explain === undefined ? `${status} ${reason}` : `${status} ${reason}: ${explain}`);
+    this.name = "ProtocolError";
+    this.status = status;
+    this.reason = reason;
+    this.explain = explain;
+  }
+}
+
+/**
+ * A header line longer than the limit: CPython answers `431 Line too long`.
+ *
+ * @example
+ * ```ts
+ * import { LineTooLongError } from "./errors.ts";
+ * new LineTooLongError(65536).explain; // "got more than 65536 bytes when reading header line"
+ * ```
+ */
+export class LineTooLongError extends ProtocolError {
+  /** The limit that was passed, in bytes. */
+  readonly limit: number;
+  /**
+   * Creates the error.
+   * @param limit The limit that was passed, in bytes.
+   */
+  constructor(limit: number) {
+    super(431, "Line too long", `got more than ${limit} bytes when reading header line`);
+    this.name = "LineTooLongError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * More header lines than the limit: CPython answers `431 Too many headers`.
+ *
+ * @example
+ * ```ts
+ * import { TooManyHeadersError } from "./errors.ts";
+ * new TooManyHeadersError(100).explain; // "got more than 100 headers"
+ * ```
+ */
+export class TooManyHeadersError extends ProtocolError {
+  /** The limit that was passed, in lines. */
+  readonly limit: number;
+  /**
+   * Creates the error.
+   * @param limit The limit that was passed, in lines.
+   */
+  constructor(limit: number) {
+    super(431, "Too many headers", `got more than ${limit} headers`);
+    this.name = "TooManyHeadersError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * A request line longer than the limit: CPython answers `414` with its default phrase.
+ *
+ * @example
+ * ```ts
+ * import { RequestLineTooLongError } from "./errors.ts";
+ * new RequestLineTooLongError(65536).status; // 414
+ * ```
+ */
+export class RequestLineTooLongError extends ProtocolError {
+  /** The limit that was passed, in bytes. */
+  readonly limit: number;
+  /**
+   * Creates the error.
+   * @param limit The limit that was passed, in bytes.
+   */
+  constructor(limit: number) {
+    super(414, "URI Too Long");
+    this.name = "RequestLineTooLongError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * A malformed request line (bad version token, wrong word count, HTTP/0.9 with a method other
+ * than GET): CPython answers `400`.
+ *
+ * @example
+ * ```ts
+ * import { BadRequestLineError } from "./errors.ts";
+ * new BadRequestLineError("Bad request version ('FUBAR')").status; // 400
+ * ```
+ */
+export class BadRequestLineError extends ProtocolError {
+  /**
+   * Creates the error.
+   * @param reason The `send_error` message.
+   */
+  constructor(reason: string) {
+    super(400, reason);
+    this.name = "BadRequestLineError";
+  }
+}
+
+/**
+ * A request for HTTP/2.0 or later on this HTTP/1.x server: CPython answers `505`.
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedVersionError } from "./errors.ts";
+ * new UnsupportedVersionError("2.0").reason; // "Invalid HTTP version (2.0)"
+ * ```
+ */
+export class UnsupportedVersionError extends ProtocolError {
+  /**
+   * Creates the error.
+   * @param version The version number as sent, e.g. `2.0`.
+   */
+  constructor(version: string) {
+    super(505, `Invalid HTTP version (${version})`);
+    this.name = "UnsupportedVersionError";
+  }
+}
+
+/**
+ * A header name or value that would corrupt the response: it holds CR, LF or NUL (response
+ * splitting), or a character that latin-1 cannot encode. CPython leaves this to the caller;
+ * `send_header` refuses it here.
+ *
+ * @example
+ * ```ts
+ * import { HeaderValueError } from "./errors.ts";
+ * new HeaderValueError("X-A", "a\r\nb").name; // "HeaderValueError"
+ * ```
+ */
+export class HeaderValueError extends TypeError {
+  /** The header name as given. */
+  readonly header: string;
+  /**
+   * Creates the instance.
+   *
+   * @param header The header name as given.
+   * @param value The offending name or value.
+   */
+  constructor(header: string, value: string) {
+    super(
+      `Cannot send header ${JSON.stringify(header)}: ${
+        JSON.stringify(value)
+      } holds CR, LF, NUL or a character outside latin-1`,
+    );
+    this.name = "HeaderValueError";
+    this.header = header;
+  }
+}
+
+/**
+ * A read or write on the connection took longer than the handler's `timeout`
+ * (Python's `TimeoutError('timed out')`).
+ *
+ * @example
+ * ```ts
+ * import { SocketTimeoutError } from "./errors.ts";
+ * String(new SocketTimeoutError()); // "SocketTimeoutError: timed out"
+ * ```
+ */
+export class SocketTimeoutError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super("timed out");
+    this.name = "SocketTimeoutError";
+  }
+}
+
+/**
+ * The peer went away (reset, broken pipe, or the connection was closed under us). It ends
+ * only that connection and is not logged as a server error.
+ *
+ * @example
+ * ```ts
+ * import { ClientDisconnectedError } from "./errors.ts";
+ * new ClientDisconnectedError("reset").message; // "reset"
+ * ```
+ */
+export class ClientDisconnectedError extends Error {
+  /**
+   * Creates the error.
+   * @param message What happened.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ClientDisconnectedError";
+  }
+}

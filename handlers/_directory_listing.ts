@@ -1,0 +1,153 @@
+/**
+ * The HTML page of CPython 3.13.0's `SimpleHTTPRequestHandler.list_directory`, byte for byte.
+ *
+ * Reading the directory is the caller's job; this module only orders the entries and renders
+ * them. File names that are not valid UTF-8 on disk cannot match CPython: Deno hands them over
+ * with U+FFFD in place of the bad bytes, where CPython keeps the bytes (`surrogateescape`) and
+ * writes them back raw in the label and as `%ED%B2%xx`-style escapes in the link.
+ *
+ * @example Render a small listing
+ * ```ts
+ * import { renderDirectoryListing } from "./_directory_listing.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const page = renderDirectoryListing("/", [
+ *   { name: "sub", isDirectory: true, isSymlink: false },
+ *   { name: "a.txt", isDirectory: false, isSymlink: false },
+ * ]);
+ * assertEquals(page.length, 255);
+ * ```
+ *
+ * @module
+ */
+
+import { htmlEscapeNoQuote, quote } from "./_url_path.ts";
+
+/** One directory entry, in `os.listdir` order. */
+export interface DirectoryEntry {
+  /** The file name. */
+  name: string;
+  /** `os.path.isdir(fullname)`: a directory, or a symlink that resolves to one. */
+  isDirectory: boolean;
+  /** `os.path.islink(fullname)`: a symbolic link, whether or not it resolves. */
+  isSymlink: boolean;
+}
+
+/**
+ * Code points whose lower-case mapping is newer than Unicode 15.1 (Python 3.13's `str.lower()`
+ * leaves them alone; `String.prototype.toLowerCase` maps them). Python treats them as
+ * unassigned, so they also end any final-sigma context, which splitting on them reproduces.
+ */
+const NEWER_THAN_PYTHON_CASE_REGEXP = /([\u1c89\ua7cb\ua7cc\ua7da\ua7dc\u{10d50}-\u{10d65}])/u;
+
+/** Python 3.13's `str.lower()`. */
+function pythonLower(text: string): string {
+  if (!NEWER_THAN_PYTHON_CASE_REGEXP.test(text)) return text.toLowerCase();
+  return text.split(NEWER_THAN_PYTHON_CASE_REGEXP)
+    .map((part, index) => index % 2 === 1 ? part : part.toLowerCase())
+    .join("");
+}
+
+/** Python's `str` ordering: by code point, not by UTF-16 code unit. */
+function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.codePointAt(i) ?? 0;
+    const y = b.codePointAt(i) ?? 0;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+/** The UTF-16 code units of a lone surrogate that `surrogateescape` turns back into a byte. */
+const ESCAPED_BYTE_MIN = 0xdc80;
+const ESCAPED_BYTE_MAX = 0xdcff;
+
+/**
+ * `text.encode("utf-8", "surrogateescape")`: U+DC80–U+DCFF become the bytes 0x80–0xFF; any other
+ * lone surrogate makes Python raise `UnicodeEncodeError`, here a `TypeError`.
+ */
+function encodeSurrogateEscape(text: string): Uint8Array {
+  if (text.isWellFormed()) return new TextEncoder().encode(text);
+  const chunks: Uint8Array[] = [];
+  let start = 0;
+  const encoder = new TextEncoder();
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    if (code < 0xdc00 && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    if (code < ESCAPED_BYTE_MIN || code > ESCAPED_BYTE_MAX) {
+      throw new TypeError(
+        `'utf-8' codec cannot encode character '\\u${code.toString(16)}': surrogates not allowed`,
+      );
+    }
+    chunks.push(encoder.encode(text.slice(start, i)), Uint8Array.of(code - 0xdc00));
+    start = i + 1;
+  }
+  chunks.push(encoder.encode(text.slice(start)));
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * Renders CPython 3.13.0's directory listing page: entries sorted by Python's `name.lower()`
+ * (stable, code-point order), a `/` after directories in both link and label, an `@` after
+ * symlinks in the label only, links percent-encoded with `quote`, labels escaped (`& < >`),
+ * lines joined with `\n` plus a final `\n`, encoded as UTF-8 (`surrogateescape`).
+ *
+ * The page is served as `text/html; charset=utf-8`.
+ *
+ * @param displayPath The already escaped title path, as `displayPath` in `./_url_path.ts`
+ * computes it from the request target.
+ * @param entries The directory's entries in `os.listdir` order (`.` and `..` excluded).
+ * @returns The page's bytes.
+ * @throws {TypeError} If `displayPath` holds a lone surrogate outside U+DC80–U+DCFF, which
+ * CPython cannot encode either (it then drops the connection).
+ *
+ * @example A symlink to a directory
+ * ```ts
+ * import { renderDirectoryListing } from "./_directory_listing.ts";
+ * import { assertStringIncludes } from "../deps.ts";
+ * const page = new TextDecoder().decode(renderDirectoryListing("/x/", [
+ *   { name: "a b&c", isDirectory: true, isSymlink: true },
+ * ]));
+ * assertStringIncludes(page, `<li><a href="a%20b%26c/">a b&amp;c@</a></li>`);
+ * ```
+ */
+export function renderDirectoryListing(
+  displayPath: string,
+  entries: readonly DirectoryEntry[],
+): Uint8Array {
+  const sorted = entries
+    .map((entry) => ({ entry, key: pythonLower(entry.name) }))
+    .sort((a, b) => compareCodePoints(a.key, b.key))
+    .map(({ entry }) => entry);
+  const title = `Directory listing for ${displayPath}`;
+  const lines = [
+    "<!DOCTYPE HTML>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<title>${title}</title>\n</head>`,
+    `<body>\n<h1>${title}</h1>`,
+    "<hr>\n<ul>",
+  ];
+  for (const { name, isDirectory, isSymlink } of sorted) {
+    const linkName = isDirectory ? name + "/" : name;
+    const displayName = isSymlink ? name + "@" : linkName;
+    lines.push(`<li><a href="${quote(linkName)}">${htmlEscapeNoQuote(displayName)}</a></li>`);
+  }
+  lines.push("</ul>\n<hr>\n</body>\n</html>\n");
+  return encodeSurrogateEscape(lines.join("\n"));
+}

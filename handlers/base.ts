@@ -1,0 +1,543 @@
+/**
+ * `BaseHTTPRequestHandler`: parses HTTP/1.x requests from `rfile` and dispatches them to
+ * `do_<METHOD>()` methods, with the whole Python surface (`send_response`, `send_header`,
+ * `end_headers`, `send_error`, logging, ...). Byte for byte, it answers as CPython 3.13 does.
+ *
+ * Differences from Python, all forced by the platform: methods that do I/O return promises
+ * (`await this.end_headers()`, `await this.wfile.write(...)`, `await this.rfile.read(n)`),
+ * while `send_response`, `send_response_only` and `send_header` only buffer and stay
+ * synchronous; the handler is constructed first and then run (TypeScript constructors
+ * cannot await), which the server does for you.
+ *
+ * @example A handler that answers GET
+ * ```ts ignore
+ * import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "../mod.ts";
+ *
+ * class Hello extends BaseHTTPRequestHandler {
+ *   async do_GET() {
+ *     const body = new TextEncoder().encode("Hello\n");
+ *     this.send_response(200);
+ *     this.send_header("Content-Type", "text/plain");
+ *     this.send_header("Content-Length", String(body.length));
+ *     await this.end_headers();
+ *     await this.wfile.write(body);
+ *   }
+ * }
+ * const server = new ThreadingHTTPServer(["127.0.0.1", 8000], Hello);
+ * await server.serve_forever();
+ * ```
+ *
+ * @module
+ */
+import {
+  DEFAULT_ERROR_CONTENT_TYPE,
+  DEFAULT_ERROR_MESSAGE,
+  MAX_HEADERS,
+  MAX_LINE_LENGTH,
+  MODULE_VERSION,
+} from "../constants.ts";
+import {
+  ClientDisconnectedError,
+  HeaderValueError,
+  ProtocolError,
+  SocketTimeoutError,
+} from "../errors.ts";
+import { HTTPMessage } from "../headers.ts";
+import { RFile } from "../io/rfile.ts";
+import { WFile } from "../io/wfile.ts";
+import {
+  findHeaderBlockEnd,
+  HeaderLineCounter,
+  parseHeaderBlock,
+} from "../protocol/header_block.ts";
+import {
+  currentHttpDate,
+  formatHttpDate,
+  formatLogDate,
+  MONTH_NAMES,
+  WEEKDAY_NAMES,
+} from "../protocol/http_date.ts";
+import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
+import { scrubLogMessage } from "../protocol/log_scrub.ts";
+import { type FormatValue, percentFormat, pyRepr } from "../protocol/python_text.ts";
+import { parseRequestLine } from "../protocol/request_line.ts";
+import { responses, type StatusText } from "../status.ts";
+import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
+
+const EMPTY = new Uint8Array(0);
+const RESOLVED: Promise<void> = Promise.resolve();
+const encoder = new TextEncoder();
+const stderrEncoder = new TextEncoder();
+/** Header text may not hold CR, LF or NUL (response splitting) nor go beyond latin-1. */
+const UNSENDABLE_HEADER_TEXT = /[\r\n\0\u0100-\uffff]/;
+// deno-lint-ignore no-control-regex -- the class is "not ASCII", control range included.
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** The constructor of a request handler class, as servers take it. */
+export type RequestHandlerClass<H extends BaseHTTPRequestHandler = BaseHTTPRequestHandler> = new (
+  request: ByteConnection,
+  client_address: ClientAddress,
+  server: ServerInfo,
+) => H;
+
+/**
+ * Writes a whole string to stderr synchronously, as Python's `sys.stderr.write` does.
+ *
+ * @param text The text.
+ *
+ * @example
+ * ```ts
+ * import { writeStderr } from "./base.ts";
+ * writeStderr("");
+ * ```
+ */
+export function writeStderr(text: string): void {
+  const bytes = stderrEncoder.encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
+}
+
+function isTerminalLine(line: Uint8Array): boolean {
+  return line.length === 0 || (line.length === 1 && line[0] === 0x0a) ||
+    (line.length === 2 && line[0] === 0x0d && line[1] === 0x0a);
+}
+
+/** Python's `html.escape(s, quote=False)`. */
+function escapeHtmlText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * The base request handler. Subclass it and add `do_GET`, `do_POST`, ... methods.
+ *
+ * @example Answer a socketless request (as CPython's own tests do)
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "./base.ts";
+ * import { MemoryConnection } from "../io/memory.ts";
+ *
+ * class Handler extends BaseHTTPRequestHandler {
+ *   override log_message() {}
+ * }
+ * const conn = new MemoryConnection("POST / HTTP/1.0\r\n\r\n");
+ * const handler = new Handler(conn, ["127.0.0.1", 1], {
+ *   server_address: ["127.0.0.1", 80], server_name: "localhost", server_port: 80,
+ * });
+ * await handler.run();
+ * new TextDecoder().decode(conn.output()).split("\r\n")[0];
+ * // "HTTP/1.0 501 Unsupported method ('POST')"
+ * ```
+ */
+export class BaseHTTPRequestHandler {
+  /** Second half of the `Server` header (`Python/3.x.y` in CPython). */
+  sys_version: string = `Deno/${Deno.version.deno}`;
+  /** First half of the `Server` header. */
+  server_version: string = `BaseHTTP/${MODULE_VERSION}`;
+  /** The `send_error` body template (Python `%(code)d`, `%(message)s`, `%(explain)s`). */
+  error_message_format: string = DEFAULT_ERROR_MESSAGE;
+  /** `Content-Type` of `send_error` bodies. */
+  error_content_type: string = DEFAULT_ERROR_CONTENT_TYPE;
+  /** The version written in every status line; `HTTP/1.1` turns keep-alive on. */
+  protocol_version: string = "HTTP/1.0";
+  /** The version assumed until a request line names one (decides body-only errors). */
+  default_request_version: string = "HTTP/0.9";
+  /** The header container class. */
+  MessageClass: new (pairs?: Iterable<[string, string]>) => HTTPMessage = HTTPMessage;
+  /** `code → [phrase, explanation]`, the defaults of status lines and error pages. */
+  responses: Readonly<Record<number, StatusText>> = responses;
+  /** English weekday abbreviations, Monday first. */
+  weekdayname: readonly string[] = WEEKDAY_NAMES;
+  /** English month abbreviations, index 1 = January. */
+  monthname: readonly (string | null)[] = MONTH_NAMES;
+  /** Seconds a single read or write may wait before the connection is dropped; null = none. */
+  timeout: number | null = null;
+  /**
+   * Set TCP_NODELAY on the connection. CPython's default is false; here it is true because
+   * `wfile` already coalesces small writes, so Nagle's algorithm would only add latency.
+   */
+  disable_nagle_algorithm: boolean = true;
+  /**
+   * Where log lines go (not in Python, which writes to `sys.stderr`): stderr by default;
+   * replace it to capture or redirect the log without overriding `log_message`.
+   */
+  log_writer: (line: string) => void = writeStderr;
+  /** Longest request or header line in bytes (CPython's 65536). */
+  max_line_length: number = MAX_LINE_LENGTH;
+  /** Most header lines, counting the blank line (CPython's 100). */
+  max_headers: number = MAX_HEADERS;
+
+  /** The connection (Python's socket). */
+  readonly request: ByteConnection;
+  /** `(host, port)` of the client. */
+  readonly client_address: ClientAddress;
+  /** The server that runs this handler. */
+  readonly server: ServerInfo;
+  /** The buffered reader of the request. */
+  rfile!: RFile;
+  /** The writer of the response. */
+  wfile!: WFile;
+  /** Set to end the connection after the current request. */
+  close_connection: boolean = true;
+  /** The request line as read, line end included. */
+  raw_requestline: Uint8Array = EMPTY;
+  /** The request line without its line end. */
+  requestline: string = "";
+  /** The method; null until a request line was parsed. */
+  command: string | null = null;
+  /** The request target as sent (leading `//` collapsed), query and fragment included. */
+  path: string = "";
+  /** The request's version token, or the default. */
+  request_version: string = "";
+  /** The request headers. */
+  headers: HTTPMessage = new HTTPMessage();
+  /** Status line and headers buffered until `end_headers()`. */
+  _headers_buffer: string[] = [];
+
+  /**
+   * Stores the connection; the server then calls {@linkcode run}.
+   *
+   * @param request The connection.
+   * @param client_address `(host, port)` of the client.
+   * @param server The server.
+   */
+  constructor(request: ByteConnection, client_address: ClientAddress, server: ServerInfo) {
+    this.request = request;
+    this.client_address = client_address;
+    this.server = server;
+  }
+
+  /** The connection (Python's `self.connection`, the same object as `request`). */
+  get connection(): ByteConnection {
+    return this.request;
+  }
+
+  /**
+   * Runs `setup()`, `handle()` and `finish()`: what Python does in the constructor. A peer
+   * that goes away ends the run quietly; any other error is thrown to the server.
+   */
+  async run(): Promise<void> {
+    await this.setup();
+    try {
+      await this.handle();
+    } catch (error) {
+      if (!(error instanceof ClientDisconnectedError)) throw error;
+      this.close_connection = true;
+    } finally {
+      await this.finish();
+    }
+  }
+
+  /** Creates `rfile` and `wfile` and applies `timeout` and `disable_nagle_algorithm`. */
+  setup(): void | Promise<void> {
+    this.request_version = this.default_request_version;
+    if (this.disable_nagle_algorithm) {
+      try {
+        this.request.setNoDelay?.(true);
+      } catch {
+        // Not a TCP connection (TLS, Unix socket, memory): nothing to tune.
+      }
+    }
+    this.rfile = new RFile(this.request);
+    this.wfile = new WFile(this.request);
+    const wfile = this.wfile;
+    this.rfile.beforeWait = () => wfile.pendingBytes > 0 ? wfile.flush() : Promise.resolve();
+    if (this.timeout !== null) {
+      this.rfile.timeoutMs = this.timeout * 1000;
+      this.wfile.timeoutMs = this.timeout * 1000;
+    }
+  }
+
+  /** Sends what is left in `wfile`; a peer that has gone away is ignored. */
+  async finish(): Promise<void> {
+    try {
+      await this.wfile.flush();
+    } catch {
+      this.wfile.discard();
+    }
+  }
+
+  /** Handles requests until `close_connection` is set. */
+  async handle(): Promise<void> {
+    this.close_connection = true;
+    await this.handle_one_request();
+    while (!this.close_connection) await this.handle_one_request();
+  }
+
+  /** Reads one request line, parses the request and dispatches it to `do_<command>`. */
+  async handle_one_request(): Promise<void> {
+    try {
+      const limit = this.max_line_length + 1;
+      this.raw_requestline = this.rfile.readlineBuffered(limit) ?? await this.rfile.readline(limit);
+      if (this.raw_requestline.length > this.max_line_length) {
+        this.requestline = "";
+        this.request_version = "";
+        this.command = "";
+        await this.send_error(414);
+        return;
+      }
+      if (this.raw_requestline.length === 0) {
+        this.close_connection = true;
+        return;
+      }
+      if (!(await this.parse_request())) return;
+      const command = this.command as string;
+      const method = (this as unknown as Record<string, unknown>)["do_" + command];
+      if (typeof method !== "function") {
+        await this.send_error(501, `Unsupported method (${pyRepr(command)})`);
+        return;
+      }
+      await (method as () => unknown).call(this);
+      await this.wfile.flush();
+    } catch (error) {
+      if (!(error instanceof SocketTimeoutError)) throw error;
+      this.log_error("Request timed out: %s", "TimeoutError('timed out')");
+      this.wfile.discard();
+      this.close_connection = true;
+    }
+  }
+
+  /**
+   * Parses the request line and headers already in `raw_requestline` and `rfile`, setting
+   * `command`, `path`, `request_version`, `headers` and `close_connection`. On failure the
+   * error response has been sent.
+   *
+   * @returns True when the request can be dispatched.
+   */
+  async parse_request(): Promise<boolean> {
+    this.command = null;
+    this.request_version = this.default_request_version;
+    this.close_connection = true;
+    const line = parseRequestLine(decodeLatin1(this.raw_requestline), this.protocol_version);
+    if (line === null) {
+      this.requestline = decodeLatin1(this.raw_requestline).replace(/[\r\n]+$/, "");
+      return false;
+    }
+    this.requestline = line.requestline;
+    if (line.keepAlive) this.close_connection = false;
+    if (line.requestVersion !== undefined) this.request_version = line.requestVersion;
+    if (line.simple) this.close_connection = true;
+    if (line.error !== undefined) {
+      await this.send_error(line.error.status, line.error.reason, line.error.explain);
+      return false;
+    }
+    this.command = line.command as string;
+    this.path = line.path as string;
+    if (line.simple) {
+      // HTTP/0.9 simple request: no headers follow (CPython gh-70765; 3.13.0 still waited).
+      this.headers = new this.MessageClass();
+    } else {
+      try {
+        const pairs = this.#parseBufferedHeaderBlock() ?? await this.#readHeaderBlock();
+        this.headers = new this.MessageClass(pairs);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        await this.send_error(error.status, error.reason, error.explain);
+        return false;
+      }
+    }
+    const conntype = this.headers.get("Connection", "").toLowerCase();
+    if (conntype === "close") {
+      this.close_connection = true;
+    } else if (conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1") {
+      this.close_connection = false;
+    }
+    const expect = this.headers.get("Expect", "").toLowerCase();
+    if (
+      expect === "100-continue" && this.protocol_version >= "HTTP/1.1" &&
+      this.request_version >= "HTTP/1.1"
+    ) {
+      if (!(await this.handle_expect_100())) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The hot path: when the whole header block is already buffered and within the limits, it
+   * is found, decoded and parsed in one step. Otherwise null, and the line-by-line reader
+   * (which also reports the limits) takes over.
+   */
+  #parseBufferedHeaderBlock(): [string, string][] | null {
+    const buffered = this.rfile.peek();
+    const extent = findHeaderBlockEnd(buffered);
+    if (
+      extent === null || extent.lines > this.max_headers || extent.longest > this.max_line_length
+    ) {
+      return null;
+    }
+    const block = decodeLatin1(buffered, 0, extent.end);
+    this.rfile.consume(extent.end);
+    return parseHeaderBlock(block);
+  }
+
+  async #readHeaderBlock(): Promise<[string, string][]> {
+    const counter = new HeaderLineCounter(this.max_line_length, this.max_headers);
+    let block = "";
+    while (true) {
+      const line = await this.rfile.readline(this.max_line_length + 1);
+      const terminal = isTerminalLine(line);
+      counter.add(line.length, terminal);
+      if (terminal) break;
+      block += decodeLatin1(line);
+    }
+    return parseHeaderBlock(block);
+  }
+
+  /**
+   * Answers `Expect: 100-continue`: sends `100 Continue` and returns true. Override to
+   * refuse (send an error and return false; the method is then not called).
+   */
+  async handle_expect_100(): Promise<boolean> {
+    this.send_response_only(100);
+    await this.end_headers();
+    await this.wfile.flush();
+    return true;
+  }
+
+  /**
+   * Sends a complete error response: status line with `message` as reason, `Server`, `Date`,
+   * `Connection: close`, and (except for 1xx, 204, 205, 304 and HEAD) an HTML page.
+   *
+   * @param code The status.
+   * @param message The reason phrase and page message (default: the status's phrase).
+   * @param explain The page's explanation (default: the status's description).
+   */
+  async send_error(code: number, message?: string, explain?: string): Promise<void> {
+    const [shortText, longText] = this.responses[code] ?? ["???", "???"];
+    const reason = message ?? shortText;
+    const explanation = explain ?? longText;
+    this.log_error("code %d, message %s", code, reason);
+    this.send_response(code, reason);
+    this.send_header("Connection", "close");
+    let body: Uint8Array | null = null;
+    if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
+      const content = percentFormat(this.error_message_format, {
+        code,
+        message: escapeHtmlText(reason),
+        explain: escapeHtmlText(explanation),
+      });
+      body = encoder.encode(content);
+      this.send_header("Content-Type", this.error_content_type);
+      this.send_header("Content-Length", String(body.length));
+    }
+    await this.end_headers();
+    if (this.command !== "HEAD" && body !== null && body.length > 0) await this.wfile.write(body);
+  }
+
+  /**
+   * Logs the request and buffers the status line plus `Server` and `Date` headers.
+   *
+   * @param code The status.
+   * @param message The reason phrase (default: the status's phrase).
+   */
+  send_response(code: number, message?: string): void {
+    this.log_request(code);
+    this.send_response_only(code, message);
+    this.send_header("Server", this.version_string());
+    this.send_header("Date", this.date_time_string());
+  }
+
+  /**
+   * Buffers the status line only (nothing for HTTP/0.9 requests).
+   *
+   * @param code The status.
+   * @param message The reason phrase (default: the status's phrase, or empty if unknown).
+   */
+  send_response_only(code: number, message?: string): void {
+    if (this.request_version === "HTTP/0.9") return;
+    const reason = message ?? this.responses[code]?.[0] ?? "";
+    const line = `${this.protocol_version} ${Math.trunc(code)} ${reason}\r\n`;
+    if (UNSENDABLE_HEADER_TEXT.test(reason)) {
+      throw new HeaderValueError("status line", reason);
+    }
+    this._headers_buffer.push(line);
+  }
+
+  /**
+   * Buffers one header line (nothing for HTTP/0.9 requests). A `Connection: close` or
+   * `keep-alive` header also sets `close_connection`.
+   *
+   * @param keyword The header name.
+   * @param value The value.
+   * @throws {HeaderValueError} The name or value holds CR, LF, NUL or a non-latin-1 character.
+   */
+  send_header(keyword: string, value: string | number): void {
+    const text = String(value);
+    if (this.request_version !== "HTTP/0.9") {
+      if (UNSENDABLE_HEADER_TEXT.test(keyword) || UNSENDABLE_HEADER_TEXT.test(text)) {
+        throw new HeaderValueError(keyword, text);
+      }
+      this._headers_buffer.push(`${keyword}: ${text}\r\n`);
+    }
+    if (keyword.toLowerCase() === "connection") {
+      const lower = text.toLowerCase();
+      if (lower === "close") this.close_connection = true;
+      else if (lower === "keep-alive") this.close_connection = false;
+    }
+  }
+
+  /** Ends the header block and writes it (nothing for HTTP/0.9 requests). */
+  end_headers(): Promise<void> {
+    if (this.request_version === "HTTP/0.9") return RESOLVED;
+    this._headers_buffer.push("\r\n");
+    return this.flush_headers();
+  }
+
+  /** Writes the buffered status line and headers in one write and empties the buffer. */
+  flush_headers(): Promise<void> {
+    if (this._headers_buffer.length === 0) return RESOLVED;
+    const text = this._headers_buffer.join("");
+    this._headers_buffer = [];
+    // Every character is latin-1 (send_header checked); ASCII encodes the same in UTF-8.
+    const bytes = NON_ASCII.test(text) ? encodeLatin1(text) : encoder.encode(text);
+    return this.wfile.write(bytes) as Promise<unknown> as Promise<void>;
+  }
+
+  /**
+   * Logs an accepted request: `"<requestline>" <code> <size>`.
+   *
+   * @param code The status, or `-`.
+   * @param size The size, or `-`.
+   */
+  log_request(code: number | string = "-", size: number | string = "-"): void {
+    this.log_message('"%s" %s %s', this.requestline, String(code), String(size));
+  }
+
+  /** Logs an error; by default the same as {@linkcode log_message}. */
+  log_error(format: string, ...args: FormatValue[]): void {
+    this.log_message(format, ...args);
+  }
+
+  /**
+   * Writes `<address> - - [<local time>] <message>` to stderr, the message formatted with
+   * Python `%` rules and its control characters escaped. Override to silence or redirect.
+   */
+  log_message(format: string, ...args: FormatValue[]): void {
+    const message = percentFormat(format, args);
+    this.log_writer(
+      `${this.address_string()} - - [${this.log_date_time_string()}] ${scrubLogMessage(message)}\n`,
+    );
+  }
+
+  /** `server_version + " " + sys_version`: the `Server` header. */
+  version_string(): string {
+    return `${this.server_version} ${this.sys_version}`;
+  }
+
+  /**
+   * A time as an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+   *
+   * @param timestamp Seconds since the epoch, as in Python; default now.
+   */
+  date_time_string(timestamp?: number): string {
+    return timestamp === undefined ? currentHttpDate() : formatHttpDate(timestamp * 1000);
+  }
+
+  /** The current local time for log lines (`22/Nov/2026 01:33:24`). */
+  log_date_time_string(): string {
+    return formatLogDate(Date.now());
+  }
+
+  /** The client's host, as logged. */
+  address_string(): string {
+    return this.client_address[0];
+  }
+}

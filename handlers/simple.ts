@@ -1,0 +1,347 @@
+/**
+ * `SimpleHTTPRequestHandler`: serves files and directory listings from a directory, with
+ * CPython 3.13's exact answers (301 for directories without a trailing slash, index pages,
+ * listings, `If-Modified-Since` → 304, `404 File not found`), streaming file bodies so memory
+ * stays flat whatever the file size.
+ *
+ * Permissions: `--allow-read` for the served directory (and `--allow-net` for the server).
+ *
+ * @example Serve a directory
+ * ```ts ignore
+ * import { SimpleHTTPRequestHandler, ThreadingHTTPServer } from "../mod.ts";
+ * const server = new ThreadingHTTPServer(["127.0.0.1", 8000], SimpleHTTPRequestHandler);
+ * server.directory = "/srv/www";
+ * await server.serve_forever();
+ * ```
+ *
+ * @module
+ */
+import { COPY_CHUNK_SIZE, MODULE_VERSION } from "../constants.ts";
+import type { WFile } from "../io/wfile.ts";
+import { DEFAULT_EXTENSIONS_MAP, guessType } from "../mime_types.ts";
+import { isNotModified } from "../protocol/if_modified_since.ts";
+import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
+import { BaseHTTPRequestHandler } from "./base.ts";
+import { type DirectoryEntry, renderDirectoryListing } from "./_directory_listing.ts";
+import { directoryRedirectLocation, displayPath, translatePath } from "./_url_path.ts";
+
+/**
+ * What `send_head` returns for the caller to copy: an open file or an in-memory page.
+ * (Python returns a file object; here anything with `read` and `close`.)
+ */
+export interface BodySource {
+  /** Reads into `p`; the byte count, or null at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+  /** Releases the source. */
+  close(): void;
+}
+
+/**
+ * An in-memory {@linkcode BodySource} (Python's `BytesIO`), e.g. a rendered listing.
+ *
+ * @example
+ * ```ts
+ * import { BytesSource } from "./simple.ts";
+ * const source = new BytesSource(new Uint8Array([1, 2, 3]));
+ * await source.read(new Uint8Array(2)); // 2
+ * ```
+ */
+export class BytesSource implements BodySource {
+  readonly #bytes: Uint8Array;
+  #offset = 0;
+
+  /**
+   * Creates the source.
+   *
+   * @param bytes The content.
+   */
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** The content. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Copies the next bytes into `p`. */
+  read(p: Uint8Array): Promise<number | null> {
+    if (this.#offset >= this.#bytes.length) return Promise.resolve(null);
+    const n = Math.min(p.length, this.#bytes.length - this.#offset);
+    p.set(this.#bytes.subarray(this.#offset, this.#offset + n));
+    this.#offset += n;
+    return Promise.resolve(n);
+  }
+
+  /** Nothing to release. */
+  close(): void {}
+}
+
+/** Options of {@linkcode SimpleHTTPRequestHandler} beyond Python's positional arguments. */
+export interface SimpleHTTPRequestHandlerOptions {
+  /** The directory to serve (default: the server's `directory`, else the working directory). */
+  directory?: string;
+}
+
+/** A server that may name the directory its file handlers serve. */
+export interface DirectoryServerInfo extends ServerInfo {
+  /** The directory to serve. */
+  directory?: string;
+}
+
+/** A lone UTF-16 surrogate (what `unquote(..., errors="surrogatepass")` can produce). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A lone surrogate that `surrogateescape` cannot encode (anything but U+DC80–U+DCFF). */
+const UNENCODABLE_SURROGATE =
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udc7f\udd00-\udfff]/;
+
+/**
+ * Why Python's `os` functions could not even try `path`: `"value"` where they raise
+ * `ValueError` (a NUL byte, or a surrogate the file system encoding cannot encode), `"bytes"`
+ * where the path names raw undecodable bytes (U+DC80–U+DCFF under `surrogateescape`), which
+ * Deno cannot represent (it would replace the surrogate with U+FFFD and open another file);
+ * null for an ordinary path.
+ */
+function unusablePath(path: string): "value" | "bytes" | null {
+  if (path.includes("\0") || UNENCODABLE_SURROGATE.test(path)) return "value";
+  return LONE_SURROGATE.test(path) ? "bytes" : null;
+}
+
+/** `os.stat`, or null where `os.path.isdir`/`isfile` would answer False. */
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  if (unusablePath(path) !== null) return null;
+  try {
+    return await Deno.stat(path);
+  } catch {
+    return null;
+  }
+}
+
+function joinPath(directory: string, name: string): string {
+  return directory.endsWith("/") ? directory + name : `${directory}/${name}`;
+}
+
+/**
+ * Serves GET and HEAD from a directory, as CPython's `SimpleHTTPRequestHandler`.
+ *
+ * @example Subclass to change the MIME table, as in Python
+ * ```ts
+ * import { SimpleHTTPRequestHandler } from "./simple.ts";
+ * import { DEFAULT_EXTENSIONS_MAP } from "../mime_types.ts";
+ * class Handler extends SimpleHTTPRequestHandler {
+ *   override extensions_map = { ...DEFAULT_EXTENSIONS_MAP, ".md": "text/markdown" };
+ * }
+ * void Handler;
+ * ```
+ */
+export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
+  override server_version: string = `SimpleHTTP/${MODULE_VERSION}`;
+  /** File names tried, in order, when a directory is requested. */
+  index_pages: readonly string[] = ["index.html", "index.htm"];
+  /** Extension → type overrides consulted before the system's MIME table. */
+  extensions_map: Readonly<Record<string, string>> = { ...DEFAULT_EXTENSIONS_MAP };
+  /** The directory served. */
+  directory: string;
+
+  /**
+   * Creates the handler for one connection.
+   *
+   * @param request The connection.
+   * @param client_address `(host, port)` of the client.
+   * @param server The server.
+   * @param options `directory` to serve.
+   */
+  constructor(
+    request: ByteConnection,
+    client_address: ClientAddress,
+    server: ServerInfo,
+    options: SimpleHTTPRequestHandlerOptions = {},
+  ) {
+    super(request, client_address, server);
+    this.directory = options.directory ?? (server as DirectoryServerInfo).directory ??
+      Deno.cwd();
+  }
+
+  /** Serves a GET request: headers, then the file or listing. */
+  async do_GET(): Promise<void> {
+    const source = await this.send_head();
+    if (source === null) return;
+    try {
+      await this.copyfile(source, this.wfile);
+    } finally {
+      source.close();
+    }
+  }
+
+  /** Serves a HEAD request: the same headers as GET, no body. */
+  async do_HEAD(): Promise<void> {
+    const source = await this.send_head();
+    source?.close();
+  }
+
+  /**
+   * The part shared by GET and HEAD: sends the status and headers and returns what the body
+   * is to be copied from, or null when there is no body to send.
+   */
+  async send_head(): Promise<BodySource | null> {
+    let path = this.translate_path(this.path);
+    const info = await statOrNull(path);
+    if (info?.isDirectory) {
+      // Python's urlsplit may raise ValueError here (`http://[x/../../dir`): the error
+      // propagates and the connection is dropped unanswered, as in CPython.
+      const location = directoryRedirectLocation(this.path);
+      if (location !== null) {
+        this.send_response(301);
+        this.send_header("Location", safeLocation(location));
+        this.send_header("Content-Length", "0");
+        await this.end_headers();
+        return null;
+      }
+      let index: string | null = null;
+      for (const name of this.index_pages) {
+        const candidate = joinPath(path, name);
+        if ((await statOrNull(candidate))?.isFile) {
+          index = candidate;
+          break;
+        }
+      }
+      if (index === null) return await this.list_directory(path);
+      path = index;
+    }
+    const ctype = this.guess_type(path);
+    if (path.endsWith("/")) {
+      await this.send_error(404, "File not found");
+      return null;
+    }
+    const unusable = unusablePath(path);
+    if (unusable === "value") {
+      // Python's open() raises ValueError, not OSError: the connection is dropped unanswered.
+      throw new TypeError(`path not representable on the file system: ${JSON.stringify(path)}`);
+    }
+    let file: Deno.FsFile;
+    try {
+      if (unusable === "bytes") throw new Deno.errors.NotFound(path);
+      file = await Deno.open(path, { read: true });
+    } catch {
+      await this.send_error(404, "File not found");
+      return null;
+    }
+    try {
+      const stat = await file.stat();
+      if (!stat.isFile) {
+        // Python's open() fails on a directory (a race with the check above).
+        file.close();
+        await this.send_error(404, "File not found");
+        return null;
+      }
+      const mtimeMs = stat.mtime?.getTime() ?? 0;
+      const ims = this.headers.get("If-Modified-Since");
+      if (ims !== undefined && !this.headers.has("If-None-Match") && isNotModified(ims, mtimeMs)) {
+        this.send_response(304);
+        await this.end_headers();
+        file.close();
+        return null;
+      }
+      this.send_response(200);
+      this.send_header("Content-type", ctype);
+      this.send_header("Content-Length", String(stat.size));
+      this.send_header("Last-Modified", this.date_time_string(Math.floor(mtimeMs / 1000)));
+      await this.end_headers();
+      return file;
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Sends a listing of `path` (when there is no index page): 200 with CPython's HTML, or
+   * `404 No permission to list directory`.
+   *
+   * @param path The directory on disk.
+   * @returns The page to copy, or null after an error.
+   */
+  async list_directory(path: string): Promise<BodySource | null> {
+    const entries: DirectoryEntry[] = [];
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        let isDirectory = entry.isDirectory;
+        if (entry.isSymlink) {
+          isDirectory = (await statOrNull(joinPath(path, entry.name)))?.isDirectory ?? false;
+        }
+        entries.push({ name: entry.name, isDirectory, isSymlink: entry.isSymlink });
+      }
+    } catch {
+      await this.send_error(404, "No permission to list directory");
+      return null;
+    }
+    const page = renderDirectoryListing(displayPath(this.path), entries);
+    this.send_response(200);
+    this.send_header("Content-type", "text/html; charset=utf-8");
+    this.send_header("Content-Length", String(page.length));
+    await this.end_headers();
+    return new BytesSource(page);
+  }
+
+  /**
+   * Maps a URL path to a file path under `directory` (query and fragment cut, percent-decoded,
+   * normalised, `.`/`..` and empty segments dropped). Symlinks inside the directory are
+   * followed when the file is opened, as in CPython.
+   *
+   * @param path The request path.
+   * @returns The file system path.
+   */
+  translate_path(path: string): string {
+    return translatePath(path, this.directory);
+  }
+
+  /**
+   * Copies a body source to the output in chunks (Python's `shutil.copyfileobj`); each chunk
+   * waits for the socket, so memory stays flat and a slow client is never buffered for.
+   *
+   * @param source Where to read.
+   * @param outputfile Where to write (normally `wfile`).
+   */
+  async copyfile(source: BodySource, outputfile: WFile): Promise<void> {
+    if (source instanceof BytesSource) {
+      await outputfile.write(source.bytes);
+      return;
+    }
+    let buffer = new Uint8Array(COPY_CHUNK_SIZE);
+    while (true) {
+      const n = await source.read(buffer);
+      if (n === null || n === 0) break;
+      await outputfile.write(buffer.subarray(0, n));
+      // The writer may still hold a small chunk by reference: use a fresh buffer next time.
+      if (n < WRITE_HOLD_LIMIT) buffer = new Uint8Array(COPY_CHUNK_SIZE);
+    }
+  }
+
+  /**
+   * The `Content-type` of a file: `extensions_map` first (exact, then lower-cased extension),
+   * then the system MIME table as Python's `mimetypes` reads it, else
+   * `application/octet-stream`.
+   *
+   * @param path A file path.
+   * @returns The type.
+   */
+  guess_type(path: string): string {
+    return guessType(path, this.extensions_map);
+  }
+}
+
+/** Chunks shorter than this may be kept by reference in the writer's coalescing buffer. */
+const WRITE_HOLD_LIMIT = 64 * 1024;
+
+/**
+ * A redirect target that no browser reads as another host: CPython collapses a leading `//`
+ * but sends `/\\host/` as it is, which browsers treat like `//host/`. The backslashes of such a
+ * path are percent-encoded (the same resource on this server).
+ */
+function safeLocation(location: string): string {
+  if (!location.startsWith("/\\")) return location;
+  const cut = location.search(/[?#]/);
+  const path = cut < 0 ? location : location.slice(0, cut);
+  const rest = cut < 0 ? "" : location.slice(cut);
+  return path.replaceAll("\\", "%5C") + rest;
+}

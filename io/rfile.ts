@@ -1,0 +1,271 @@
+/**
+ * `rfile`: a buffered reader over a connection with Python's `BufferedReader` surface
+ * (`readline(limit)`, `read(n)`, `read()`, `read1(n)`), built on `conn.read` directly, plus a
+ * Web `ReadableStream` view for `Request`/`formData()`.
+ *
+ * @example Read lines from memory
+ * ```ts
+ * import { RFile } from "./rfile.ts";
+ * import { MemoryConnection } from "./memory.ts";
+ * const rfile = new RFile(new MemoryConnection("GET / HTTP/1.0\r\n\r\n"));
+ * new TextDecoder().decode(await rfile.readline()); // "GET / HTTP/1.0\r\n"
+ * ```
+ *
+ * @module
+ */
+import { READ_BUFFER_SIZE } from "../constants.ts";
+import { ClientDisconnectedError, SocketTimeoutError } from "../errors.ts";
+import type { ByteConnection } from "../types.ts";
+import { isDisconnect } from "./connection_errors.ts";
+
+const LF = 0x0a;
+const EMPTY = new Uint8Array(0);
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * A buffered reader over a {@linkcode ByteConnection}.
+ *
+ * @example Read a body of known length
+ * ```ts
+ * import { RFile } from "./rfile.ts";
+ * import { MemoryConnection } from "./memory.ts";
+ * const rfile = new RFile(new MemoryConnection("hello world"));
+ * new TextDecoder().decode(await rfile.read(5)); // "hello"
+ * ```
+ */
+export class RFile {
+  readonly #conn: ByteConnection;
+  #buf: Uint8Array;
+  #start = 0;
+  #end = 0;
+  #eof = false;
+  /** Milliseconds a single read may wait, or null for no limit (the handler's `timeout`). */
+  timeoutMs: number | null = null;
+  /** Called before the reader waits on the connection (the handler flushes `wfile` here). */
+  beforeWait: (() => Promise<void>) | null = null;
+
+  /**
+   * Creates the instance.
+   *
+   * @param conn The connection to read from.
+   * @param bufferSize Size of the read buffer in bytes.
+   */
+  constructor(conn: ByteConnection, bufferSize: number = READ_BUFFER_SIZE) {
+    this.#conn = conn;
+    this.#buf = new Uint8Array(bufferSize);
+  }
+
+  /** Bytes already read from the connection and not yet consumed. */
+  get buffered(): number {
+    return this.#end - this.#start;
+  }
+
+  /** A view of the buffered bytes (valid until the next read); nothing is consumed. */
+  peek(): Uint8Array {
+    return this.#buf.subarray(this.#start, this.#end);
+  }
+
+  /**
+   * Consumes `n` buffered bytes.
+   *
+   * @param n Bytes to drop, at most {@linkcode buffered}.
+   * @throws {RangeError} `n` is more than is buffered.
+   */
+  consume(n: number): void {
+    if (n < 0 || n > this.#end - this.#start) throw new RangeError("consume() past the buffer");
+    this.#start += n;
+  }
+
+  /** True once the peer has closed its side and the buffer is empty. */
+  get atEof(): boolean {
+    return this.#eof && this.#start === this.#end;
+  }
+
+  async #readConn(target: Uint8Array): Promise<number | null> {
+    const pending = this.#conn.read(target);
+    if (this.timeoutMs === null) return await pending;
+    pending.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SocketTimeoutError()), this.timeoutMs as number);
+    });
+    try {
+      return await Promise.race([pending, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reads more bytes into the buffer; false at end of stream. */
+  async #fill(): Promise<boolean> {
+    if (this.#eof) return false;
+    if (this.#start === this.#end) {
+      this.#start = 0;
+      this.#end = 0;
+    } else if (this.#end === this.#buf.length) {
+      this.#buf.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+    if (this.beforeWait !== null) await this.beforeWait();
+    let n: number | null;
+    try {
+      n = await this.#readConn(this.#buf.subarray(this.#end));
+    } catch (error) {
+      if (isDisconnect(error)) {
+        throw new ClientDisconnectedError("connection lost while reading", { cause: error });
+      }
+      throw error;
+    }
+    if (n === null || n === 0) {
+      this.#eof = true;
+      return false;
+    }
+    this.#end += n;
+    return true;
+  }
+
+  /**
+   * Returns the next line if it is already buffered (up to and including LF, or `limit`
+   * bytes), without waiting; null when more input is needed. The hot path of request parsing.
+   *
+   * @param limit Most bytes to return; negative for no limit.
+   * @returns The line, or null.
+   */
+  readlineBuffered(limit = -1): Uint8Array | null {
+    const available = this.#end - this.#start;
+    if (available === 0) return null;
+    const want = limit < 0 ? available : Math.min(available, limit);
+    const newline = this.#buf.subarray(this.#start, this.#start + want).indexOf(LF);
+    let take: number;
+    if (newline >= 0) take = newline + 1;
+    else if (limit >= 0 && available >= limit) take = limit;
+    else return null;
+    const chunk = this.#buf.slice(this.#start, this.#start + take);
+    this.#start += take;
+    return chunk;
+  }
+
+  /**
+   * Reads one line up to and including LF, at most `limit` bytes (Python `readline(limit)`).
+   * Returns fewer bytes without LF at end of stream or when the limit is reached, and an
+   * empty array at end of stream.
+   *
+   * @param limit Most bytes to return; negative for no limit.
+   * @returns The line.
+   * @throws {SocketTimeoutError} A read waited longer than `timeoutMs`.
+   */
+  async readline(limit = -1): Promise<Uint8Array> {
+    const buffered = this.readlineBuffered(limit);
+    if (buffered !== null) return buffered;
+    let parts: Uint8Array[] | null = null;
+    let total = 0;
+    while (true) {
+      const available = this.#end - this.#start;
+      if (available === 0) {
+        if (!(await this.#fill())) break;
+        continue;
+      }
+      const want = limit < 0 ? available : Math.min(available, limit - total);
+      const window = this.#buf.subarray(this.#start, this.#start + want);
+      const newline = window.indexOf(LF);
+      const take = newline >= 0 ? newline + 1 : want;
+      const chunk = this.#buf.slice(this.#start, this.#start + take);
+      this.#start += take;
+      total += take;
+      if (parts === null && (newline >= 0 || (limit >= 0 && total >= limit))) return chunk;
+      (parts ??= []).push(chunk);
+      if (newline >= 0 || (limit >= 0 && total >= limit)) break;
+    }
+    return parts === null ? EMPTY : concat(parts, total);
+  }
+
+  /**
+   * Reads `n` bytes, or fewer at end of stream (Python `read(n)`); with no argument or a
+   * negative one, reads to end of stream.
+   *
+   * @param n Bytes wanted.
+   * @returns The bytes.
+   */
+  async read(n = -1): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    while (n < 0 || total < n) {
+      const available = this.#end - this.#start;
+      if (available === 0) {
+        if (!(await this.#fill())) break;
+        continue;
+      }
+      const take = n < 0 ? available : Math.min(available, n - total);
+      parts.push(this.#buf.slice(this.#start, this.#start + take));
+      this.#start += take;
+      total += take;
+    }
+    return parts.length === 0 ? EMPTY : concat(parts, total);
+  }
+
+  /**
+   * Returns up to `n` bytes with at most one read from the connection (Python `read1`).
+   *
+   * @param n Most bytes wanted.
+   * @returns The bytes; empty only at end of stream.
+   */
+  async read1(n: number = READ_BUFFER_SIZE): Promise<Uint8Array> {
+    if (this.#start === this.#end && !(await this.#fill())) return EMPTY;
+    const take = Math.min(n, this.#end - this.#start);
+    const chunk = this.#buf.slice(this.#start, this.#start + take);
+    this.#start += take;
+    return chunk;
+  }
+
+  /**
+   * A Web stream of the next `length` bytes (the request body), or of everything to end of
+   * stream when `length` is omitted. It ends early if the peer closes.
+   *
+   * @param length Bytes to stream.
+   * @returns The stream.
+   *
+   * @example Parse a form body with the platform
+   * ```ts
+   * import { RFile } from "./rfile.ts";
+   * import { MemoryConnection } from "./memory.ts";
+   * const body = "a=1&b=2";
+   * const rfile = new RFile(new MemoryConnection(body));
+   * const request = new Request("http://localhost/", {
+   *   method: "POST",
+   *   headers: { "content-type": "application/x-www-form-urlencoded" },
+   *   body: rfile.stream(body.length),
+   * });
+   * (await request.formData()).get("b"); // "2"
+   * ```
+   */
+  stream(length?: number): ReadableStream<Uint8Array> {
+    let remaining = length ?? Infinity;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (remaining <= 0) {
+          controller.close();
+          return;
+        }
+        const chunk = await this.read1(Math.min(remaining, READ_BUFFER_SIZE));
+        if (chunk.length === 0) {
+          controller.close();
+          return;
+        }
+        remaining -= chunk.length;
+        controller.enqueue(chunk);
+        if (remaining <= 0) controller.close();
+      },
+    });
+  }
+}

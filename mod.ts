@@ -1,0 +1,70 @@
+/**
+ * # httpserver
+ *
+ * Python's `http.server` for Deno: `BaseHTTPRequestHandler`, `SimpleHTTPRequestHandler`,
+ * `CGIHTTPRequestHandler`, `HTTPServer`, `ThreadingHTTPServer` and the HTTPS servers, with
+ * the same names, so a Python handler ports line by line, and the same bytes on the wire as
+ * CPython 3.13.
+ *
+ * What changes from Python is only what the platform forces: reads and writes are `await`ed
+ * (`await this.end_headers()`, `await this.wfile.write(body)`, `await this.rfile.read(n)`,
+ * `await server.serve_forever()`), and a handler is constructed and then run by the server.
+ * `send_response`, `send_header` and `send_response_only` only buffer, so they stay
+ * synchronous.
+ *
+ * Permissions: `--allow-net` to listen; `--allow-read` to serve files; `--allow-run` for CGI.
+ *
+ * @example A handler in the style of Python's
+ * ```ts ignore
+ * import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "./mod.ts";
+ *
+ * class Handler extends BaseHTTPRequestHandler {
+ *   async do_GET() {
+ *     const body = new TextEncoder().encode(`You asked for ${this.path}\n`);
+ *     this.send_response(200);
+ *     this.send_header("Content-Type", "text/plain; charset=utf-8");
+ *     this.send_header("Content-Length", body.length);
+ *     await this.end_headers();
+ *     await this.wfile.write(body);
+ *   }
+ * }
+ *
+ * await new ThreadingHTTPServer(["", 8000], Handler).serve_forever();
+ * ```
+ *
+ * @module
+ */
+export { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
+export {
+  type AcceptedConnection,
+  getfqdn,
+  HTTPServer,
+  type HTTPServerOptions,
+  ThreadingHTTPServer,
+} from "./server.ts";
+export { HTTPMessage } from "./headers.ts";
+export type { HeaderPair } from "./protocol/header_block.ts";
+export type { FormatValue } from "./protocol/python_text.ts";
+export { HTTPStatus, type HTTPStatusCode, responses, type StatusText } from "./status.ts";
+export { RFile } from "./io/rfile.ts";
+export { WFile } from "./io/wfile.ts";
+export { MemoryConnection, type MemoryConnectionOptions } from "./io/memory.ts";
+export type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
+export {
+  BadRequestLineError,
+  ClientDisconnectedError,
+  HeaderValueError,
+  LineTooLongError,
+  ProtocolError,
+  RequestLineTooLongError,
+  SocketTimeoutError,
+  TooManyHeadersError,
+  UnsupportedVersionError,
+} from "./errors.ts";
+export {
+  DEFAULT_ERROR_CONTENT_TYPE,
+  DEFAULT_ERROR_MESSAGE,
+  MAX_HEADERS,
+  MAX_LINE_LENGTH,
+  MODULE_VERSION,
+} from "./constants.ts";

@@ -1,0 +1,144 @@
+/**
+ * The few pieces of Python's string behaviour that reach the wire or the log: `str.split()`
+ * on whitespace, `repr()` of a string, and `%` formatting.
+ *
+ * @example Format like Python
+ * ```ts
+ * import { percentFormat, pyRepr } from "./python_text.ts";
+ * percentFormat("Bad request version (%s)", [pyRepr("FUBAR")]); // "Bad request version ('FUBAR')"
+ * ```
+ *
+ * @module
+ */
+
+/** Whether a code point is whitespace for Python's `str.split()` (latin-1 range and beyond). */
+export function isPythonWhitespace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code >= 0x1c;
+  if (code < 0x85) return false;
+  return code === 0x85 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
+}
+
+/**
+ * Python's `str.split()` with no separator: splits on runs of whitespace and drops empty words.
+ *
+ * @param text The string.
+ * @returns The words.
+ *
+ * @example
+ * ```ts
+ * import { splitWhitespace } from "./python_text.ts";
+ * splitWhitespace("  GET\t/ HTTP/1.0 "); // ["GET", "/", "HTTP/1.0"]
+ * ```
+ */
+export function splitWhitespace(text: string): string[] {
+  const words: string[] = [];
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    if (isPythonWhitespace(text.charCodeAt(i))) {
+      if (start >= 0) {
+        words.push(text.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) {
+      start = i;
+    }
+  }
+  if (start >= 0) words.push(text.slice(start));
+  return words;
+}
+
+/** Whether Python's `str.isprintable()` holds for one code point (exact for U+0000–U+00FF). */
+function isPrintable(code: number): boolean {
+  if (code < 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0xad) return false;
+  if (code >= 0xd800 && code <= 0xdfff) return false;
+  if (code === 0x2028 || code === 0x2029 || (code >= 0x200b && code <= 0x200f)) return false;
+  if (code >= 0x202a && code <= 0x202e) return false;
+  if (code >= 0x2060 && code <= 0x206f) return false;
+  return code !== 0xfeff && !(code >= 0xfff9 && code <= 0xfffb);
+}
+
+function hex(code: number, width: number): string {
+  return code.toString(16).padStart(width, "0");
+}
+
+/**
+ * Python's `repr()` of a string: single quotes unless the text holds `'` and no `"`,
+ * backslash escapes for quotes, `\\`, `\t`, `\n`, `\r` and non-printable characters.
+ *
+ * @param text The string.
+ * @returns Its Python representation.
+ *
+ * @example
+ * ```ts
+ * import { pyRepr } from "./python_text.ts";
+ * pyRepr("it's"); // "\"it's\""
+ * ```
+ */
+export function pyRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) as number;
+    if (ch === quote || ch === "\\") out += "\\" + ch;
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (isPrintable(code)) out += ch;
+    else if (code <= 0xff) out += "\\x" + hex(code, 2);
+    else if (code <= 0xffff) out += "\\u" + hex(code, 4);
+    else out += "\\U" + hex(code, 8);
+  }
+  return out + quote;
+}
+
+/** A value Python's `%` operator can format here. */
+export type FormatValue = string | number | bigint | boolean | null | undefined | {
+  toString(): string;
+};
+
+function formatOne(spec: string, value: FormatValue): string {
+  switch (spec) {
+    case "d":
+    case "i":
+      return typeof value === "number" ? String(Math.trunc(value)) : String(value);
+    case "r":
+      return typeof value === "string" ? pyRepr(value) : String(value);
+    default:
+      return String(value);
+  }
+}
+
+const FORMAT_PATTERN = /%(?:\(([^)]*)\))?([-#0 +]*\d*(?:\.\d+)?)([sdirf%])/g;
+
+/**
+ * Python's `format % args`: `%s`, `%d`, `%i`, `%r`, `%f` and `%%`, with positional
+ * arguments (an array) or named ones (`%(name)s` with a record), as in
+ * `error_message_format` and `log_message`.
+ *
+ * @param format The format string.
+ * @param args Positional values, or a record for named placeholders.
+ * @returns The formatted string.
+ *
+ * @example
+ * ```ts
+ * import { percentFormat } from "./python_text.ts";
+ * percentFormat("<p>%(code)d</p>", { code: 404 }); // "<p>404</p>"
+ * ```
+ */
+export function percentFormat(
+  format: string,
+  args: readonly FormatValue[] | Readonly<Record<string, FormatValue>>,
+): string {
+  let index = 0;
+  return format.replace(FORMAT_PATTERN, (_all, name: string | undefined, _flags, spec: string) => {
+    if (spec === "%") return "%";
+    let value: FormatValue;
+    if (name !== undefined) {
+      value = Array.isArray(args) ? undefined : (args as Record<string, FormatValue>)[name];
+    } else {
+      value = Array.isArray(args) ? args[index++] : undefined;
+    }
+    return formatOne(spec, value);
+  });
+}

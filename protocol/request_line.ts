@@ -1,0 +1,132 @@
+/**
+ * The request line, parsed exactly as CPython's `BaseHTTPRequestHandler.parse_request` does
+ * before it reads headers. Pure: a string in, a description out.
+ *
+ * @example Parse a request line
+ * ```ts
+ * import { parseRequestLine } from "./request_line.ts";
+ * const line = parseRequestLine("GET //a/b HTTP/1.1", "HTTP/1.1");
+ * line?.path; // "/a/b"
+ * ```
+ *
+ * @module
+ */
+import { BadRequestLineError, type ProtocolError, UnsupportedVersionError } from "../errors.ts";
+import { pyRepr, splitWhitespace } from "./python_text.ts";
+
+/** Longest major or minor version number accepted, in digits (CPython's rule). */
+export const MAX_VERSION_DIGITS = 10;
+
+/** What one request line says, and what CPython's parser decides about it. */
+export interface RequestLine {
+  /** The line with trailing CR/LF removed (`requestline`). */
+  requestline: string;
+  /** The method, case as sent; undefined when the line was rejected before it was read. */
+  command?: string;
+  /** The target as sent, with a leading run of `/` collapsed to one (CVE-2021-28861). */
+  path?: string;
+  /** The version token as sent, set only once it was accepted. */
+  requestVersion?: string;
+  /** True when the connection may persist (version ≥ 1.1 and protocol ≥ `HTTP/1.1`). */
+  keepAlive: boolean;
+  /** True for an HTTP/0.9 simple request (two words): no headers are read. */
+  simple: boolean;
+  /** The error CPython sends, if the line is rejected. */
+  error?: ProtocolError;
+}
+
+/**
+ * Parses the version token `HTTP/<major>.<minor>` by CPython's rules: two dot-separated
+ * runs of at most ten ASCII digits each.
+ *
+ * @param token The last word of the request line.
+ * @returns `[major, minor]`, or null when CPython answers 400.
+ *
+ * @example
+ * ```ts
+ * import { parseVersionToken } from "./request_line.ts";
+ * parseVersionToken("HTTP/01.1"); // [1, 1]
+ * parseVersionToken("HTTP/1"); // null
+ * ```
+ */
+export function parseVersionToken(token: string): [number, number] | null {
+  if (!token.startsWith("HTTP/")) return null;
+  const parts = token.slice(5).split(".");
+  if (parts.length !== 2) return null;
+  for (const part of parts) {
+    // Python's str.isdigit() accepts other digit characters, but int() of those that are not
+    // decimal fails, and the decimal ones would be unusual; both paths end in 400 for the
+    // non-ASCII superscripts CPython's tests use.
+    if (part.length === 0 || part.length > MAX_VERSION_DIGITS || !/^[0-9]+$/.test(part)) {
+      return null;
+    }
+  }
+  return [Number(parts[0]), Number(parts[1])];
+}
+
+function stripLineEnd(text: string): string {
+  let end = text.length;
+  while (end > 0) {
+    const code = text.charCodeAt(end - 1);
+    if (code !== 0x0a && code !== 0x0d) break;
+    end--;
+  }
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/**
+ * Parses a request line (latin-1 decoded) as CPython 3.13 does.
+ *
+ * @param raw The line as read, line end included or not.
+ * @param protocolVersion The handler's `protocol_version` (decides keep-alive).
+ * @returns The parse, or null for a line with no words (CPython closes silently).
+ *
+ * @example A bad version token
+ * ```ts
+ * import { parseRequestLine } from "./request_line.ts";
+ * parseRequestLine("GET / FUBAR", "HTTP/1.0")?.error?.reason; // "Bad request version ('FUBAR')"
+ * ```
+ */
+export function parseRequestLine(raw: string, protocolVersion: string): RequestLine | null {
+  const requestline = stripLineEnd(raw);
+  const words = splitWhitespace(requestline);
+  if (words.length === 0) return null;
+  const result: RequestLine = { requestline, keepAlive: false, simple: false };
+  if (words.length >= 3) {
+    const version = words[words.length - 1];
+    const number = parseVersionToken(version);
+    if (number === null) {
+      result.error = new BadRequestLineError(`Bad request version (${pyRepr(version)})`);
+      return result;
+    }
+    const [major, minor] = number;
+    if ((major > 1 || (major === 1 && minor >= 1)) && protocolVersion >= "HTTP/1.1") {
+      result.keepAlive = true;
+    }
+    if (major >= 2) {
+      result.error = new UnsupportedVersionError(version.slice(5));
+      return result;
+    }
+    result.requestVersion = version;
+  }
+  if (words.length > 3) {
+    result.error = new BadRequestLineError(`Bad request syntax (${pyRepr(requestline)})`);
+    return result;
+  }
+  const [command, path] = words;
+  if (words.length === 1) {
+    result.error = new BadRequestLineError(`Bad request syntax (${pyRepr(requestline)})`);
+    return result;
+  }
+  if (words.length === 2) {
+    result.simple = true;
+    result.keepAlive = false;
+    if (command !== "GET") {
+      result.error = new BadRequestLineError(`Bad HTTP/0.9 request type (${pyRepr(command)})`);
+      return result;
+    }
+  }
+  result.command = command;
+  result.path = path.startsWith("//") ? "/" + path.replace(/^\/+/, "") : path;
+  return result;
+}

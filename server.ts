@@ -1,0 +1,476 @@
+/**
+ * `HTTPServer` (one connection at a time, like Python's `TCPServer`) and
+ * `ThreadingHTTPServer` (connections handled concurrently, like `ThreadingMixIn`), on
+ * `Deno.listen`. The Python surface is kept: `serve_forever`, `shutdown`, `server_close`,
+ * `handle_request`, `verify_request`, `process_request`, `finish_request`, `handle_error`,
+ * `server_address`, `server_name`, `server_port`, ...
+ *
+ * Permissions: `--allow-net` for the address to bind.
+ *
+ * @example Serve on a free port, then stop
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "./handlers/base.ts";
+ * import { ThreadingHTTPServer } from "./server.ts";
+ *
+ * await using server = new ThreadingHTTPServer(["127.0.0.1", 0], BaseHTTPRequestHandler);
+ * const serving = server.serve_forever();
+ * const response = await fetch(`http://127.0.0.1:${server.server_port}/`);
+ * await response.body?.cancel();
+ * response.status; // 501
+ * await server.shutdown();
+ * await serving;
+ * ```
+ *
+ * @module
+ */
+import type { BaseHTTPRequestHandler, RequestHandlerClass } from "./handlers/base.ts";
+import { writeStderr } from "./handlers/base.ts";
+import { isDisconnect } from "./io/connection_errors.ts";
+import type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
+
+/** How long a closed connection keeps draining the client's unread input, in ms. */
+export const LINGER_TIMEOUT_MS = 2000;
+/** Most bytes drained from a closing connection before it is closed outright. */
+export const LINGER_MAX_BYTES = 1 << 20;
+/** Default `request_queue_size` (Python's 5 loses bursts; the kernel's accept queue is used). */
+export const DEFAULT_REQUEST_QUEUE_SIZE = 1024;
+
+/** A connection accepted by a server: a TCP connection, or TLS for the HTTPS servers. */
+export type AcceptedConnection = Deno.Conn | Deno.TlsConn;
+
+function hostOf(addr: Deno.Addr): string {
+  return "hostname" in addr ? addr.hostname : "";
+}
+
+function portOf(addr: Deno.Addr): number {
+  return "port" in addr ? addr.port : 0;
+}
+
+function isLoopbackOrAny(host: string): string | null {
+  if (host === "127.0.0.1" || host === "::1" || host === "localhost") return "localhost";
+  return null;
+}
+
+/**
+ * Python's `socket.getfqdn(host)` as far as it can be known without DNS: loopback
+ * addresses are `localhost`, the wildcard address is this machine's host name when
+ * `--allow-sys` grants it, anything else is returned as given.
+ *
+ * @param host A bound host.
+ * @returns Its name.
+ *
+ * @example
+ * ```ts
+ * import { getfqdn } from "./server.ts";
+ * getfqdn("127.0.0.1"); // "localhost"
+ * ```
+ */
+export function getfqdn(host: string): string {
+  const loopback = isLoopbackOrAny(host);
+  if (loopback !== null) return loopback;
+  if (host === "0.0.0.0" || host === "::" || host === "") {
+    try {
+      const state = Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state;
+      if (state === "granted") return Deno.hostname();
+    } catch {
+      // No permission API answer: keep the address.
+    }
+  }
+  return host;
+}
+
+/** Half-closes a connection, drains what the client still sends for a while, then closes. */
+async function lingeringClose(conn: ByteConnection): Promise<void> {
+  try {
+    await conn.closeWrite?.();
+  } catch {
+    // Already gone.
+  }
+  const buf = new Uint8Array(16 * 1024);
+  let drained = 0;
+  const deadline = Date.now() + LINGER_TIMEOUT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    while (drained < LINGER_MAX_BYTES && Date.now() < deadline) {
+      const read = conn.read(buf);
+      read.catch(() => {});
+      const timeout = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
+      });
+      const n = await Promise.race([read, timeout]);
+      clearTimeout(timer);
+      if (n === null || n === 0) break;
+      drained += n;
+    }
+  } catch {
+    // Reset or closed: nothing more to drain.
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/** Options beyond Python's constructor arguments. */
+export interface HTTPServerOptions {
+  /** Bind now (default true), as Python's `bind_and_activate`. */
+  bind_and_activate?: boolean;
+}
+
+/**
+ * An HTTP server that handles one connection at a time (Python's `HTTPServer`).
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "./handlers/base.ts";
+ * import { HTTPServer } from "./server.ts";
+ * const server = new HTTPServer(["127.0.0.1", 0], BaseHTTPRequestHandler);
+ * server.server_port > 0; // true
+ * server.server_close();
+ * ```
+ */
+export class HTTPServer implements ServerInfo, AsyncDisposable {
+  /** Reuse the address of a recently closed server (Deno always does). */
+  allow_reuse_address: boolean = true;
+  /** Share the port with other sockets; never, as in CPython 3.14. */
+  allow_reuse_port: boolean = false;
+  /** Accept queue length (the kernel's own queue is used; kept for porting). */
+  request_queue_size: number = DEFAULT_REQUEST_QUEUE_SIZE;
+  /** Seconds `handle_request()` waits for a connection; null waits forever. */
+  timeout: number | null = null;
+  /** `(host, port)` bound; the real port after binding to port 0. */
+  server_address: ClientAddress;
+  /** The handler class constructed for each connection. */
+  RequestHandlerClass: RequestHandlerClass;
+  /** The bound host's name. */
+  server_name: string = "";
+  /** The bound port. */
+  server_port: number = 0;
+  /**
+   * The directory that file-serving handlers (`SimpleHTTPRequestHandler`,
+   * `CGIHTTPRequestHandler`) serve when they are not given one; unset means the working
+   * directory. (Python passes it to each handler with `functools.partial`.)
+   */
+  directory: string | undefined = undefined;
+  /** The listening socket, once bound. */
+  socket: Deno.Listener<AcceptedConnection> | null = null;
+
+  #shutdownRequested = false;
+  #serving: Promise<void> | null = null;
+  #stopServing: (() => void) | null = null;
+  #pendingAccept: Promise<AcceptedConnection> | null = null;
+  /** Connections being handled, for `server_close` and graceful shutdown. */
+  protected readonly activeRequests: Set<Promise<void>> = new Set();
+
+  /**
+   * Creates the server and, unless told otherwise, binds and listens at once.
+   *
+   * @param server_address `(host, port)`; port 0 picks a free port.
+   * @param RequestHandlerClass The handler class.
+   * @param bind_and_activate Bind now (default true).
+   */
+  constructor(
+    server_address: ClientAddress,
+    RequestHandlerClass: RequestHandlerClass,
+    bind_and_activate: boolean = true,
+  ) {
+    this.server_address = [server_address[0], server_address[1]];
+    this.RequestHandlerClass = RequestHandlerClass;
+    if (bind_and_activate) {
+      try {
+        this.server_bind();
+        this.server_activate();
+      } catch (error) {
+        this.server_close();
+        throw error;
+      }
+    }
+  }
+
+  /** Opens the listening socket (`Deno.listen`). Subclasses override for TLS. */
+  protected listen(hostname: string, port: number): Deno.Listener<AcceptedConnection> {
+    return Deno.listen({ hostname, port, transport: "tcp" });
+  }
+
+  /** Binds the socket and records `server_address`, `server_name` and `server_port`. */
+  server_bind(): void {
+    const [host, port] = this.server_address;
+    this.socket = this.listen(host === "" ? "0.0.0.0" : host, port);
+    const addr = this.socket.addr;
+    this.server_address = [hostOf(addr), portOf(addr)];
+    this.server_name = getfqdn(this.server_address[0]);
+    this.server_port = this.server_address[1];
+  }
+
+  /** Starts listening (`Deno.listen` already does; kept for porting). */
+  server_activate(): void {}
+
+  /** Closes the listening socket. */
+  server_close(): void {
+    try {
+      this.socket?.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** The listening socket's descriptor id (Deno's resource id is not exposed: -1). */
+  fileno(): number {
+    return -1;
+  }
+
+  #accept(): Promise<AcceptedConnection> {
+    if (this.socket === null) return Promise.reject(new Deno.errors.BadResource("not bound"));
+    if (this.#pendingAccept === null) {
+      this.#pendingAccept = this.socket.accept();
+      this.#pendingAccept.catch(() => {});
+    }
+    return this.#pendingAccept;
+  }
+
+  /** Accepts one connection (Python `get_request`), returning it with the client's address. */
+  async get_request(): Promise<[AcceptedConnection, ClientAddress]> {
+    const conn = await this.#accept();
+    this.#pendingAccept = null;
+    const remote = conn.remoteAddr;
+    return [conn, [hostOf(remote), portOf(remote)]];
+  }
+
+  /**
+   * Handles connections until `shutdown()` is called. `poll_interval` is accepted for
+   * porting; waiting here is event-driven.
+   *
+   * @param _poll_interval Ignored.
+   */
+  async serve_forever(_poll_interval: number = 0.5): Promise<void> {
+    this.#shutdownRequested = false;
+    const stopped = new Promise<"stop">((resolve) => {
+      this.#stopServing = () => resolve("stop");
+    });
+    const loop = (async () => {
+      while (!this.#shutdownRequested) {
+        let next: "stop" | AcceptedConnection;
+        try {
+          next = await Promise.race([stopped, this.#accept()]);
+        } catch (error) {
+          this.#pendingAccept = null;
+          if (error instanceof Deno.errors.BadResource || this.#shutdownRequested) break;
+          if (isDisconnect(error)) continue;
+          // A TLS handshake that failed, descriptors exhausted, ...: keep serving.
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          continue;
+        }
+        if (next === "stop") break;
+        this.#pendingAccept = null;
+        this.service_actions();
+        await this._handle_request_noblock(next);
+      }
+    })();
+    this.#serving = loop;
+    try {
+      await loop;
+    } finally {
+      this.#serving = null;
+      this.#stopServing = null;
+    }
+  }
+
+  /** Called once per loop of `serve_forever` (Python hook); does nothing by default. */
+  service_actions(): void {}
+
+  /** Stops `serve_forever` and resolves once it has returned. */
+  async shutdown(): Promise<void> {
+    this.#shutdownRequested = true;
+    this.#stopServing?.();
+    if (this.#serving !== null) await this.#serving;
+  }
+
+  /**
+   * Waits for one connection and handles it; after `timeout` seconds without one, calls
+   * `handle_timeout()` instead.
+   */
+  async handle_request(): Promise<void> {
+    const accepted = this.#accept();
+    if (this.timeout === null) {
+      const conn = await accepted;
+      this.#pendingAccept = null;
+      await this._handle_request_noblock(conn);
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), (this.timeout as number) * 1000);
+    });
+    const next = await Promise.race([accepted, expired]);
+    clearTimeout(timer);
+    if (next === "timeout") {
+      this.handle_timeout();
+      return;
+    }
+    this.#pendingAccept = null;
+    await this._handle_request_noblock(next);
+  }
+
+  /** Called when `handle_request()` times out; does nothing by default. */
+  handle_timeout(): void {}
+
+  /** Verifies and processes one accepted connection. */
+  async _handle_request_noblock(conn: AcceptedConnection): Promise<void> {
+    const remote = conn.remoteAddr;
+    const client: ClientAddress = [hostOf(remote), portOf(remote)];
+    let accepted = false;
+    try {
+      accepted = await this.verify_request(conn, client);
+    } catch (error) {
+      this.handle_error(conn, client, error);
+    }
+    if (accepted) {
+      await this.process_request(conn, client);
+    } else {
+      this.shutdown_request(conn);
+    }
+  }
+
+  /** Return false to refuse a connection; true by default. */
+  verify_request(
+    _request: AcceptedConnection,
+    _client_address: ClientAddress,
+  ): boolean | Promise<boolean> {
+    return true;
+  }
+
+  /** Handles one connection to the end, then closes it (the threading server overrides). */
+  async process_request(request: AcceptedConnection, client_address: ClientAddress): Promise<void> {
+    const done = this.#runRequest(request, client_address);
+    this.activeRequests.add(done);
+    try {
+      await done;
+    } finally {
+      this.activeRequests.delete(done);
+    }
+  }
+
+  /** Runs `finish_request`, reports errors through `handle_error`, and closes. */
+  protected async runRequest(
+    request: AcceptedConnection,
+    client_address: ClientAddress,
+  ): Promise<void> {
+    await this.#runRequest(request, client_address);
+  }
+
+  async #runRequest(request: AcceptedConnection, client_address: ClientAddress): Promise<void> {
+    try {
+      await this.finish_request(request, client_address);
+    } catch (error) {
+      if (!isDisconnect(error)) this.handle_error(request, client_address, error);
+    } finally {
+      this.shutdown_request(request);
+    }
+  }
+
+  /** Constructs the handler for a connection and runs it. */
+  async finish_request(request: AcceptedConnection, client_address: ClientAddress): Promise<void> {
+    const handler: BaseHTTPRequestHandler = new this.RequestHandlerClass(
+      request,
+      client_address,
+      this,
+    );
+    await handler.run();
+  }
+
+  /** Ends a connection: half-close, drain briefly what the client still sends, close. */
+  shutdown_request(request: AcceptedConnection): void {
+    lingeringClose(request);
+  }
+
+  /** Closes a connection at once. */
+  close_request(request: AcceptedConnection): void {
+    try {
+      request.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /**
+   * Reports an error raised while handling a connection: a traceback block on stderr, as
+   * Python prints it. The connection is dropped and the server keeps serving.
+   */
+  handle_error(_request: AcceptedConnection, client_address: ClientAddress, error?: unknown): void {
+    const trace = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    writeStderr(
+      `${"-".repeat(40)}\nException occurred during processing of request from ('${
+        client_address[0]
+      }', ${client_address[1]})\n${trace}\n${"-".repeat(40)}\n`,
+    );
+  }
+
+  /**
+   * Waits for the connections in progress to end, at most `timeoutMs` milliseconds.
+   *
+   * @param timeoutMs The longest wait.
+   * @returns True when every connection ended in time.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.activeRequests.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const settled = Promise.allSettled([...this.activeRequests]).then(() => true);
+    try {
+      return await Promise.race([settled, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops serving, waits for handlers in progress, and closes the socket. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+    const pendingAccept = this.#pendingAccept;
+    this.#pendingAccept = null;
+    this.server_close();
+    // Deno releases the port only once the accept still waiting on the closed listener has
+    // settled; wait for it, so that the port is free when disposal resolves (as after
+    // Python's server_close). A connection it accepted at the last moment is closed unserved.
+    if (pendingAccept !== null) {
+      await pendingAccept.then((conn) => this.close_request(conn), () => {});
+    }
+    await Promise.allSettled([...this.activeRequests]);
+  }
+}
+
+/**
+ * An HTTP server that handles each connection concurrently (Python's
+ * `ThreadingHTTPServer`): one task per connection instead of one thread.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "./handlers/base.ts";
+ * import { ThreadingHTTPServer } from "./server.ts";
+ * const server = new ThreadingHTTPServer(["127.0.0.1", 0], BaseHTTPRequestHandler);
+ * server.daemon_threads; // true
+ * server.server_close();
+ * ```
+ */
+export class ThreadingHTTPServer extends HTTPServer {
+  /** Python's flag; tasks never keep the process alive past `server_close` here. */
+  daemon_threads: boolean = true;
+  /** Whether `server_close` waits for connections in progress (Python's `block_on_close`). */
+  block_on_close: boolean = true;
+
+  /** Starts handling the connection and returns at once. */
+  override process_request(
+    request: AcceptedConnection,
+    client_address: ClientAddress,
+  ): Promise<void> {
+    const done = this.runRequest(request, client_address);
+    this.activeRequests.add(done);
+    done.finally(() => this.activeRequests.delete(done));
+    return Promise.resolve();
+  }
+}
