@@ -57,7 +57,7 @@ import {
   MONTH_NAMES,
   WEEKDAY_NAMES,
 } from "../protocol/http_date.ts";
-import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
+import { decodeLatin1 } from "../protocol/latin1.ts";
 import { scrubLogMessage } from "../protocol/log_scrub.ts";
 import { type FormatValue, percentFormat, pyRepr } from "../protocol/python_text.ts";
 import { parseRequestLine } from "../protocol/request_line.ts";
@@ -70,8 +70,6 @@ const encoder = new TextEncoder();
 const stderrEncoder = new TextEncoder();
 /** Header text may not hold CR, LF or NUL (response splitting) nor go beyond latin-1. */
 const UNSENDABLE_HEADER_TEXT = /[\r\n\0\u0100-\uffff]/;
-// deno-lint-ignore no-control-regex -- the class is "not ASCII", control range included.
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /** The constructor of a request handler class, as servers take it. */
 export type RequestHandlerClass<H extends BaseHTTPRequestHandler = BaseHTTPRequestHandler> = new (
@@ -486,9 +484,8 @@ export class BaseHTTPRequestHandler {
     if (this._headers_buffer.length === 0) return RESOLVED;
     const text = this._headers_buffer.join("");
     this._headers_buffer = [];
-    // Every character is latin-1 (send_header checked); ASCII encodes the same in UTF-8.
-    const bytes = NON_ASCII.test(text) ? encodeLatin1(text) : encoder.encode(text);
-    return this.wfile.write(bytes) as Promise<unknown> as Promise<void>;
+    // Every character is latin-1 (send_header and send_response_only checked).
+    return this.wfile.write(text, "latin1") as Promise<unknown> as Promise<void>;
   }
 
   /**

@@ -146,7 +146,16 @@ export class RFile {
     const available = this.#end - this.#start;
     if (available === 0) return null;
     const want = limit < 0 ? available : Math.min(available, limit);
-    const newline = this.#buf.subarray(this.#start, this.#start + want).indexOf(LF);
+    // A plain loop beats TypedArray#indexOf on the short lines of a request head.
+    const buf = this.#buf;
+    const stop = this.#start + want;
+    let newline = -1;
+    for (let i = this.#start; i < stop; i++) {
+      if (buf[i] === LF) {
+        newline = i - this.#start;
+        break;
+      }
+    }
     let take: number;
     if (newline >= 0) take = newline + 1;
     else if (limit >= 0 && available >= limit) take = limit;

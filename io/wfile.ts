@@ -1,9 +1,10 @@
 /**
- * `wfile`: the writer a handler sends its response through. Small writes are coalesced and
- * sent as one socket write when the handler finishes a request, calls `flush()`, is about to
- * wait for input, passes {@linkcode WRITE_COALESCE_LIMIT}, or on the next timer tick, so a
- * header block and a small body leave in one segment. Writes wait for the socket, so a slow
- * reader never makes the server hold more than that limit.
+ * `wfile`: the writer a handler sends its response through. Small writes are copied into one
+ * reusable staging buffer and sent as one socket write when the handler finishes a request,
+ * calls `flush()`, is about to wait for input, passes {@linkcode WRITE_COALESCE_LIMIT}, or on
+ * the next timer tick, so a header block and a small body leave in one segment without a
+ * per-response allocation. Writes wait for the socket, so a slow reader never makes the server
+ * hold more than that limit per connection.
  *
  * @example Write to memory
  * ```ts
@@ -25,16 +26,23 @@ import { isDisconnect } from "./connection_errors.ts";
 
 const encoder = new TextEncoder();
 const RESOLVED: Promise<void> = Promise.resolve();
+/** First size of a connection's staging buffer; it doubles up to the coalescing limit. */
+const INITIAL_STAGE_SIZE = 16 * 1024;
+
+/** How `write` encodes a string. */
+export type TextEncoding = "utf-8" | "latin1";
 
 /**
  * Writers holding unsent bytes. One timer, shared by every connection, flushes them on the
- * next tick, so the cost of the timer is paid once per tick rather than once per response.
+ * next tick; it is never cancelled (a tick with nothing to flush costs nothing), so its cost
+ * is paid at most once per tick rather than once per response.
  */
 const dirtyWriters: Set<WFile> = new Set();
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
 function flushDirtyWriters(): void {
   flushTimer = undefined;
+  if (dirtyWriters.size === 0) return;
   const writers = [...dirtyWriters];
   dirtyWriters.clear();
   for (const writer of writers) writer.flush().catch(() => {});
@@ -43,13 +51,6 @@ function flushDirtyWriters(): void {
 function markDirty(writer: WFile): void {
   dirtyWriters.add(writer);
   flushTimer ??= setTimeout(flushDirtyWriters, 0);
-}
-
-function markClean(writer: WFile): void {
-  if (dirtyWriters.delete(writer) && dirtyWriters.size === 0 && flushTimer !== undefined) {
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-  }
 }
 
 /**
@@ -69,8 +70,11 @@ function markClean(writer: WFile): void {
  */
 export class WFile {
   readonly #conn: ByteConnection;
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
+  /** The staging buffer (allocated on first use) and how many bytes it holds. */
+  #stage: Uint8Array | null = null;
+  #staged = 0;
+  /** True while the staging buffer's bytes are queued or being sent. */
+  #stageSending = false;
   #sending: Promise<void> = RESOLVED;
   #inFlight = 0;
   #failure: unknown = undefined;
@@ -94,28 +98,75 @@ export class WFile {
 
   /** Bytes accepted by `write` and not yet sent. */
   get pendingBytes(): number {
-    return this.#pendingBytes;
+    return this.#staged;
+  }
+
+  /** A staging buffer with room for `extra` more bytes (a fresh one if the current is busy). */
+  #room(extra: number): Uint8Array {
+    let stage = this.#stage;
+    if (stage !== null && this.#stageSending) {
+      // The current buffer is on its way to the socket: leave it to that send.
+      stage = null;
+      this.#stageSending = false;
+    }
+    const needed = this.#staged + extra;
+    if (stage === null || stage.length < needed) {
+      let size = stage === null ? INITIAL_STAGE_SIZE : stage.length * 2;
+      while (size < needed) size *= 2;
+      const grown = new Uint8Array(Math.min(Math.max(size, needed), WRITE_COALESCE_LIMIT));
+      if (stage !== null && this.#staged > 0) grown.set(stage.subarray(0, this.#staged));
+      stage = grown;
+    }
+    this.#stage = stage;
+    if (this.#staged === 0) markDirty(this);
+    return stage;
   }
 
   /**
-   * Queues bytes (a string is encoded as UTF-8) and resolves when they are accepted; large
-   * writes are sent before it resolves.
+   * Queues bytes and resolves when they are accepted; writes past the coalescing limit are
+   * sent before it resolves. A string is encoded as UTF-8, or as latin-1 when asked (every
+   * character must then be at most U+00FF, as for header text).
    *
-   * @param data The bytes.
+   * @param data The bytes or text.
+   * @param encoding How to encode a string.
    * @returns The number of bytes accepted (Python's `write` return value).
    * @throws {ClientDisconnectedError} The peer has gone away.
    */
-  write(data: Uint8Array | string): Promise<number> {
+  write(data: Uint8Array | string, encoding: TextEncoding = "utf-8"): Promise<number> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    if (bytes.length === 0) return Promise.resolve(0);
-    if (this.#pendingBytes + bytes.length <= WRITE_COALESCE_LIMIT) {
-      this.#pending.push(bytes);
-      this.#pendingBytes += bytes.length;
-      if (this.#pending.length === 1) markDirty(this);
-      return Promise.resolve(bytes.length);
+    if (typeof data === "string") {
+      if (encoding === "latin1") return this.#writeLatin1(data);
+      data = encoder.encode(data);
     }
-    return this.#writeLarge(bytes);
+    const n = data.length;
+    if (n === 0) return Promise.resolve(0);
+    if (this.#staged + n <= WRITE_COALESCE_LIMIT) {
+      this.#room(n).set(data, this.#staged);
+      this.#staged += n;
+      return Promise.resolve(n);
+    }
+    return this.#writeLarge(data);
+  }
+
+  #writeLatin1(text: string): Promise<number> {
+    const n = text.length;
+    if (this.#staged + n > WRITE_COALESCE_LIMIT) {
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) bytes[i] = text.charCodeAt(i);
+      return this.#writeLarge(bytes);
+    }
+    if (n === 0) return Promise.resolve(0);
+    const stage = this.#room(n);
+    let offset = this.#staged;
+    // ASCII text encodes the same in UTF-8, natively; anything else byte by byte.
+    const { read, written } = encoder.encodeInto(text, stage.subarray(offset, offset + n));
+    if (read === n && written === n) {
+      this.#staged = offset + n;
+      return Promise.resolve(n);
+    }
+    for (let i = 0; i < n; i++) stage[offset++] = text.charCodeAt(i);
+    this.#staged = offset;
+    return Promise.resolve(n);
   }
 
   async #writeLarge(bytes: Uint8Array): Promise<number> {
@@ -123,8 +174,8 @@ export class WFile {
     if (bytes.length >= WRITE_COALESCE_LIMIT) {
       await this.#enqueue(bytes);
     } else {
-      this.#pending.push(bytes);
-      this.#pendingBytes += bytes.length;
+      this.#room(bytes.length).set(bytes, this.#staged);
+      this.#staged += bytes.length;
     }
     return bytes.length;
   }
@@ -135,7 +186,7 @@ export class WFile {
    * @throws {ClientDisconnectedError} The peer has gone away.
    */
   flush(): Promise<void> {
-    if (this.#pendingBytes === 0) {
+    if (this.#staged === 0) {
       if (this.#inFlight === 0) {
         return this.#failure === undefined ? RESOLVED : Promise.reject(this.#failure);
       }
@@ -143,28 +194,20 @@ export class WFile {
         if (this.#failure !== undefined) throw this.#failure;
       });
     }
-    let chunk: Uint8Array;
-    if (this.#pending.length === 1) {
-      chunk = this.#pending[0];
-    } else {
-      chunk = new Uint8Array(this.#pendingBytes);
-      let offset = 0;
-      for (const part of this.#pending) {
-        chunk.set(part, offset);
-        offset += part.length;
-      }
-    }
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    markClean(this);
-    return this.#enqueue(chunk);
+    const stage = this.#stage as Uint8Array;
+    const chunk = stage.subarray(0, this.#staged);
+    this.#staged = 0;
+    this.#stageSending = true;
+    dirtyWriters.delete(this);
+    return this.#enqueue(chunk).finally(() => {
+      if (this.#stage === stage) this.#stageSending = false;
+    });
   }
 
-  /** Drops anything queued and stops the flush timer (used when a connection is abandoned). */
+  /** Drops anything queued (used when a connection is abandoned). */
   discard(): void {
-    markClean(this);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    dirtyWriters.delete(this);
+    this.#staged = 0;
   }
 
   #enqueue(chunk: Uint8Array): Promise<void> {

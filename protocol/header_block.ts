@@ -102,41 +102,6 @@ export function findHeaderBlockEnd(buf: Uint8Array): HeaderBlockExtent | null {
   return null;
 }
 
-/**
- * Whether a line starts a header for the `email` parser (its `headerRE`): a continuation
- * (space or tab), `From `, or a run of printable ASCII other than `:` followed by `:`.
- */
-function isHeaderLine(line: string): boolean {
-  const first = line.charCodeAt(0);
-  if (first === 0x20 || first === 0x09) return true;
-  for (let i = 0; i < line.length; i++) {
-    const code = line.charCodeAt(i);
-    if (code === 0x3a) return true;
-    if (code < 0x21 || code > 0x7e) return line.startsWith("From ");
-  }
-  return false;
-}
-
-/** Splits text into lines at `\r\n`, `\r` or `\n`, keeping each line's end. */
-function splitUniversalLines(text: string): string[] {
-  const lines: string[] = [];
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x0a) {
-      lines.push(text.slice(start, i + 1));
-      start = i + 1;
-    } else if (code === 0x0d) {
-      const end = text.charCodeAt(i + 1) === 0x0a ? i + 2 : i + 1;
-      lines.push(text.slice(start, end));
-      start = end;
-      i = end - 1;
-    }
-  }
-  if (start < text.length) lines.push(text.slice(start));
-  return lines;
-}
-
 function stripTrailingLineEnds(text: string): string {
   let end = text.length;
   while (end > 0) {
@@ -144,19 +109,7 @@ function stripTrailingLineEnds(text: string): string {
     if (code !== 0x0a && code !== 0x0d) break;
     end--;
   }
-  return text.slice(0, end);
-}
-
-function sourceParse(lines: string[]): HeaderPair {
-  const first = lines[0];
-  const colon = first.indexOf(":");
-  let valueStart = colon + 1;
-  while (first.charCodeAt(valueStart) === 0x20 || first.charCodeAt(valueStart) === 0x09) {
-    valueStart++;
-  }
-  let value = first.slice(valueStart);
-  for (let i = 1; i < lines.length; i++) value += lines[i];
-  return [first.slice(0, colon), stripTrailingLineEnds(value)];
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /**
@@ -176,34 +129,66 @@ function sourceParse(lines: string[]): HeaderPair {
  * ```
  */
 export function parseHeaderBlock(block: string): HeaderPair[] {
-  const lines = splitUniversalLines(block);
-  const headerLines: string[] = [];
-  for (const line of lines) {
-    if (!isHeaderLine(line)) break;
-    headerLines.push(line);
-  }
+  // One pass over the text. Lines end at `\r\n`, `\r` or `\n` (the email parser's universal
+  // newlines). A header's value runs from after the colon and its leading blanks to the end
+  // of its last continuation line; continuation lines directly follow their header, so the
+  // value is one slice of the block.
   const headers: HeaderPair[] = [];
-  let current: string[] | null = null;
-  for (let i = 0; i < headerLines.length; i++) {
-    const line = headerLines[i];
-    const first = line.charCodeAt(0);
+  const length = block.length;
+  let name: string | null = null;
+  let valueStart = 0;
+  let valueEnd = 0;
+  let pos = 0;
+  while (pos < length) {
+    let end = pos;
+    let code = 0;
+    while (end < length) {
+      code = block.charCodeAt(end);
+      if (code === 0x0a || code === 0x0d) break;
+      end++;
+    }
+    let next = end;
+    if (end < length) {
+      next = code === 0x0d && block.charCodeAt(end + 1) === 0x0a ? end + 2 : end + 1;
+    }
+    const first = block.charCodeAt(pos);
     if (first === 0x20 || first === 0x09) {
-      if (current !== null) current.push(line);
+      // A continuation line; after a skipped line it is dropped, as the email parser does.
+      if (name !== null) valueEnd = next;
+      pos = next;
       continue;
     }
-    if (current !== null) {
-      headers.push(sourceParse(current));
-      current = null;
+    // The email parser's headerRE: printable ASCII other than ':' up to a ':', or "From ".
+    let colon = -1;
+    for (let i = pos; i < end; i++) {
+      const c = block.charCodeAt(i);
+      if (c === 0x3a) {
+        colon = i;
+        break;
+      }
+      if (c < 0x21 || c > 0x7e) break;
     }
-    if (line.startsWith("From ")) {
-      // The email parser's unix-from rules: the first such line is an envelope, the last one
-      // starts the body, any other is ignored. None of them is a header.
-      if (i === headerLines.length - 1 && i !== 0) break;
-      continue;
+    const unixFrom = colon < 0 && block.startsWith("From ", pos);
+    if (colon < 0 && !unixFrom) break;
+    if (name !== null) {
+      headers.push([name, stripTrailingLineEnds(block.slice(valueStart, valueEnd))]);
+      name = null;
     }
-    if (line.indexOf(":") === 0) continue;
-    current = [line];
+    // "From " lines (envelope, misplaced or trailing) and lines with an empty name are
+    // never headers.
+    if (colon > pos) {
+      name = block.slice(pos, colon);
+      let start = colon + 1;
+      while (start < end) {
+        const c = block.charCodeAt(start);
+        if (c !== 0x20 && c !== 0x09) break;
+        start++;
+      }
+      valueStart = start;
+      valueEnd = next;
+    }
+    pos = next;
   }
-  if (current !== null) headers.push(sourceParse(current));
+  if (name !== null) headers.push([name, stripTrailingLineEnds(block.slice(valueStart, valueEnd))]);
   return headers;
 }

@@ -51,17 +51,25 @@ export interface RequestLine {
  */
 export function parseVersionToken(token: string): [number, number] | null {
   if (!token.startsWith("HTTP/")) return null;
-  const parts = token.slice(5).split(".");
-  if (parts.length !== 2) return null;
-  for (const part of parts) {
-    // Python's str.isdigit() accepts other digit characters, but int() of those that are not
-    // decimal fails, and the decimal ones would be unusual; both paths end in 400 for the
-    // non-ASCII superscripts CPython's tests use.
-    if (part.length === 0 || part.length > MAX_VERSION_DIGITS || !/^[0-9]+$/.test(part)) {
-      return null;
-    }
+  // Python's str.isdigit() also accepts other digit characters, but int() of the non-decimal
+  // ones fails, so ASCII digits are the ones that pass both.
+  const dot = token.indexOf(".", 5);
+  if (dot < 0 || token.indexOf(".", dot + 1) >= 0) return null;
+  const major = digitsValue(token, 5, dot);
+  const minor = digitsValue(token, dot + 1, token.length);
+  return major < 0 || minor < 0 ? null : [major, minor];
+}
+
+/** The value of `text[start:end]` as ASCII digits, or -1 when empty, too long or not digits. */
+function digitsValue(text: string, start: number, end: number): number {
+  if (end <= start || end - start > MAX_VERSION_DIGITS) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i) - 0x30;
+    if (code < 0 || code > 9) return -1;
+    value = value * 10 + code;
   }
-  return [Number(parts[0]), Number(parts[1])];
+  return value;
 }
 
 function stripLineEnd(text: string): string {
