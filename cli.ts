@@ -462,8 +462,17 @@ function loadCgiHandler(): Promise<RequestHandlerClass> {
   return Promise.reject(new StartupError("--cgi is not available in this build yet"));
 }
 
-function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {
-  return Promise.reject(new StartupError("--tls-cert is not available in this build yet"));
+async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {
+  // Loaded only for HTTPS, so plain runs never load node:crypto.
+  const tls = await import("./tls_server.ts");
+  return (address, Handler, options) => {
+    try {
+      return new tls.ThreadingHTTPSServer(address, Handler, options);
+    } catch (error) {
+      if (error instanceof tls.TLSConfigurationError) throw new StartupError(error.message);
+      throw error;
+    }
+  };
 }
 
 if (import.meta.main) {

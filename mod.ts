@@ -36,18 +36,35 @@
  */
 export { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
 export {
+  type BodySource,
+  BytesSource,
+  type DirectoryServerInfo,
+  SimpleHTTPRequestHandler,
+  type SimpleHTTPRequestHandlerOptions,
+} from "./handlers/simple.ts";
+export {
   type AcceptedConnection,
   getfqdn,
   HTTPServer,
   type HTTPServerOptions,
   ThreadingHTTPServer,
 } from "./server.ts";
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  HTTPSServer,
+  type HTTPSServerOptions,
+  loadCertChain,
+  ThreadingHTTPSServer,
+  type TLSCertifiedKey,
+  TLSConfigurationError,
+  type TLSPassword,
+} from "./tls_server.ts";
 export { HTTPMessage } from "./headers.ts";
 export type { HeaderPair } from "./protocol/header_block.ts";
 export type { FormatValue } from "./protocol/python_text.ts";
 export { HTTPStatus, type HTTPStatusCode, responses, type StatusText } from "./status.ts";
 export { RFile } from "./io/rfile.ts";
-export { WFile } from "./io/wfile.ts";
+export { type TextEncoding, WFile } from "./io/wfile.ts";
 export { MemoryConnection, type MemoryConnectionOptions } from "./io/memory.ts";
 export type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
 export {

@@ -135,6 +135,7 @@ function joinPath(directory: string, name: string): string {
  * ```
  */
 export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
+  /** `SimpleHTTP/0.6`: the first half of the `Server` header. */
   override server_version: string = `SimpleHTTP/${MODULE_VERSION}`;
   /** File names tried, in order, when a directory is requested. */
   index_pages: readonly string[] = ["index.html", "index.htm"];
