@@ -458,8 +458,10 @@ function writeErr(text: string): void {
   while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
 }
 
-function loadCgiHandler(): Promise<RequestHandlerClass> {
-  return Promise.reject(new StartupError("--cgi is not available in this build yet"));
+async function loadCgiHandler(): Promise<RequestHandlerClass> {
+  // Loaded only for --cgi, so plain runs never load the CGI machinery.
+  const cgi = await import("./handlers/cgi.ts");
+  return cgi.CGIHTTPRequestHandler as unknown as RequestHandlerClass;
 }
 
 async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {

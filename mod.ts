@@ -50,6 +50,17 @@ export {
   ThreadingHTTPServer,
 } from "./server.ts";
 export {
+  CGI_STDIN_CHUNK_SIZE,
+  CgiEnvironmentError,
+  CGIHTTPRequestHandler,
+  type CGIHTTPRequestHandlerOptions,
+  DEFAULT_CGI_DIRECTORIES,
+  DEFAULT_CGI_TIMEOUT,
+  DEFAULT_PYTHON_EXECUTABLE,
+  ExecFormatError,
+  UrlCollapseError,
+} from "./handlers/cgi.ts";
+export {
   DEFAULT_HANDSHAKE_TIMEOUT,
   HTTPSServer,
   type HTTPSServerOptions,
