@@ -47,6 +47,12 @@ function pythonLower(text: string): string {
     .join("");
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
+function compareUnits(a: { key: string }, b: { key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 /** Python's `str` ordering: by code point, not by UTF-16 code unit. */
 function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
@@ -129,9 +135,11 @@ export function renderDirectoryListing(
   displayPath: string,
   entries: readonly DirectoryEntry[],
 ): Uint8Array {
+  // Without surrogates, UTF-16 order is code point order: plain comparison will do.
+  const names = entries.map((entry) => entry.name).join("/");
   const sorted = entries
     .map((entry) => ({ entry, key: pythonLower(entry.name) }))
-    .sort((a, b) => compareCodePoints(a.key, b.key))
+    .sort(SURROGATE.test(names) ? (a, b) => compareCodePoints(a.key, b.key) : compareUnits)
     .map(({ entry }) => entry);
   const title = `Directory listing for ${displayPath}`;
   const lines = [

@@ -43,7 +43,7 @@ import {
   SocketTimeoutError,
 } from "../errors.ts";
 import { HTTPMessage } from "../headers.ts";
-import { RFile } from "../io/rfile.ts";
+import { RESOLVED_WAIT, RFile } from "../io/rfile.ts";
 import { WFile } from "../io/wfile.ts";
 import {
   findHeaderBlockEnd,
@@ -72,7 +72,9 @@ const stderrEncoder = new TextEncoder();
 const UNSENDABLE_HEADER_TEXT = /[\r\n\0\u0100-\uffff]/;
 
 /** The constructor of a request handler class, as servers take it. */
-export type RequestHandlerClass<H extends BaseHTTPRequestHandler = BaseHTTPRequestHandler> = new (
+export type RequestHandlerClass<
+  H extends BaseHTTPRequestHandler = BaseHTTPRequestHandler,
+> = new (
   request: ByteConnection,
   client_address: ClientAddress,
   server: ServerInfo,
@@ -92,7 +94,9 @@ export type RequestHandlerClass<H extends BaseHTTPRequestHandler = BaseHTTPReque
 export function writeStderr(text: string): void {
   const bytes = stderrEncoder.encode(text);
   let offset = 0;
-  while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
+  while (offset < bytes.length) {
+    offset += Deno.stderr.writeSync(bytes.subarray(offset));
+  }
 }
 
 function isTerminalLine(line: Uint8Array): boolean {
@@ -102,7 +106,10 @@ function isTerminalLine(line: Uint8Array): boolean {
 
 /** Python's `html.escape(s, quote=False)`. */
 function escapeHtmlText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
+    />/g,
+    "&gt;",
+  );
 }
 
 /**
@@ -197,7 +204,11 @@ export class BaseHTTPRequestHandler {
    * @param client_address `(host, port)` of the client.
    * @param server The server.
    */
-  constructor(request: ByteConnection, client_address: ClientAddress, server: ServerInfo) {
+  constructor(
+    request: ByteConnection,
+    client_address: ClientAddress,
+    server: ServerInfo,
+  ) {
     this.request = request;
     this.client_address = client_address;
     this.server = server;
@@ -237,7 +248,7 @@ export class BaseHTTPRequestHandler {
     this.rfile = new RFile(this.request);
     this.wfile = new WFile(this.request);
     const wfile = this.wfile;
-    this.rfile.beforeWait = () => wfile.pendingBytes > 0 ? wfile.flush() : Promise.resolve();
+    this.rfile.beforeWait = () => wfile.pendingBytes > 0 ? wfile.flush() : RESOLVED_WAIT;
     if (this.timeout !== null) {
       this.rfile.timeoutMs = this.timeout * 1000;
       this.wfile.timeoutMs = this.timeout * 1000;
@@ -264,7 +275,8 @@ export class BaseHTTPRequestHandler {
   async handle_one_request(): Promise<void> {
     try {
       const limit = this.max_line_length + 1;
-      this.raw_requestline = this.rfile.readlineBuffered(limit) ?? await this.rfile.readline(limit);
+      this.raw_requestline = this.rfile.readlineBuffered(limit) ??
+        await this.rfile.readline(limit);
       if (this.raw_requestline.length > this.max_line_length) {
         this.requestline = "";
         this.request_version = "";
@@ -304,17 +316,29 @@ export class BaseHTTPRequestHandler {
     this.command = null;
     this.request_version = this.default_request_version;
     this.close_connection = true;
-    const line = parseRequestLine(decodeLatin1(this.raw_requestline), this.protocol_version);
+    const line = parseRequestLine(
+      decodeLatin1(this.raw_requestline),
+      this.protocol_version,
+    );
     if (line === null) {
-      this.requestline = decodeLatin1(this.raw_requestline).replace(/[\r\n]+$/, "");
+      this.requestline = decodeLatin1(this.raw_requestline).replace(
+        /[\r\n]+$/,
+        "",
+      );
       return false;
     }
     this.requestline = line.requestline;
     if (line.keepAlive) this.close_connection = false;
-    if (line.requestVersion !== undefined) this.request_version = line.requestVersion;
+    if (line.requestVersion !== undefined) {
+      this.request_version = line.requestVersion;
+    }
     if (line.simple) this.close_connection = true;
     if (line.error !== undefined) {
-      await this.send_error(line.error.status, line.error.reason, line.error.explain);
+      await this.send_error(
+        line.error.status,
+        line.error.reason,
+        line.error.explain,
+      );
       return false;
     }
     this.command = line.command as string;
@@ -324,7 +348,8 @@ export class BaseHTTPRequestHandler {
       this.headers = new this.MessageClass();
     } else {
       try {
-        const pairs = this.#parseBufferedHeaderBlock() ?? await this.#readHeaderBlock();
+        const pairs = this.#parseBufferedHeaderBlock() ??
+          await this.#readHeaderBlock();
         this.headers = new this.MessageClass(pairs);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
@@ -335,7 +360,9 @@ export class BaseHTTPRequestHandler {
     const conntype = this.headers.get("Connection", "").toLowerCase();
     if (conntype === "close") {
       this.close_connection = true;
-    } else if (conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1") {
+    } else if (
+      conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1"
+    ) {
       this.close_connection = false;
     }
     const expect = this.headers.get("Expect", "").toLowerCase();
@@ -357,7 +384,8 @@ export class BaseHTTPRequestHandler {
     const buffered = this.rfile.peek();
     const extent = findHeaderBlockEnd(buffered);
     if (
-      extent === null || extent.lines > this.max_headers || extent.longest > this.max_line_length
+      extent === null || extent.lines > this.max_headers ||
+      extent.longest > this.max_line_length
     ) {
       return null;
     }
@@ -367,7 +395,10 @@ export class BaseHTTPRequestHandler {
   }
 
   async #readHeaderBlock(): Promise<[string, string][]> {
-    const counter = new HeaderLineCounter(this.max_line_length, this.max_headers);
+    const counter = new HeaderLineCounter(
+      this.max_line_length,
+      this.max_headers,
+    );
     let block = "";
     while (true) {
       const line = await this.rfile.readline(this.max_line_length + 1);
@@ -398,7 +429,11 @@ export class BaseHTTPRequestHandler {
    * @param message The reason phrase and page message (default: the status's phrase).
    * @param explain The page's explanation (default: the status's description).
    */
-  async send_error(code: number, message?: string, explain?: string): Promise<void> {
+  async send_error(
+    code: number,
+    message?: string,
+    explain?: string,
+  ): Promise<void> {
     const [shortText, longText] = this.responses[code] ?? ["???", "???"];
     const reason = message ?? shortText;
     const explanation = explain ?? longText;
@@ -417,7 +452,9 @@ export class BaseHTTPRequestHandler {
       this.send_header("Content-Length", String(body.length));
     }
     await this.end_headers();
-    if (this.command !== "HEAD" && body !== null && body.length > 0) await this.wfile.write(body);
+    if (this.command !== "HEAD" && body !== null && body.length > 0) {
+      await this.wfile.write(body);
+    }
   }
 
   /**
@@ -460,7 +497,10 @@ export class BaseHTTPRequestHandler {
   send_header(keyword: string, value: string | number): void {
     const text = String(value);
     if (this.request_version !== "HTTP/0.9") {
-      if (UNSENDABLE_HEADER_TEXT.test(keyword) || UNSENDABLE_HEADER_TEXT.test(text)) {
+      if (
+        UNSENDABLE_HEADER_TEXT.test(keyword) ||
+        UNSENDABLE_HEADER_TEXT.test(text)
+      ) {
         throw new HeaderValueError(keyword, text);
       }
       this._headers_buffer.push(`${keyword}: ${text}\r\n`);
@@ -485,7 +525,9 @@ export class BaseHTTPRequestHandler {
     const text = this._headers_buffer.join("");
     this._headers_buffer = [];
     // Every character is latin-1 (send_header and send_response_only checked).
-    return this.wfile.write(text, "latin1") as Promise<unknown> as Promise<void>;
+    return this.wfile.write(text, "latin1") as Promise<unknown> as Promise<
+      void
+    >;
   }
 
   /**
@@ -495,7 +537,12 @@ export class BaseHTTPRequestHandler {
    * @param size The size, or `-`.
    */
   log_request(code: number | string = "-", size: number | string = "-"): void {
-    this.log_message('"%s" %s %s', this.requestline, String(code), String(size));
+    this.log_message(
+      '"%s" %s %s',
+      this.requestline,
+      String(code),
+      String(size),
+    );
   }
 
   /** Logs an error; by default the same as {@linkcode log_message}. */

@@ -20,6 +20,11 @@ import { isDisconnect } from "./connection_errors.ts";
 
 const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
+/**
+ * What a `beforeWait` hook returns when it had nothing to do; the reader then goes straight
+ * to the connection without an extra turn of the event loop.
+ */
+export const RESOLVED_WAIT: Promise<void> = Promise.resolve();
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];
@@ -82,7 +87,9 @@ export class RFile {
    * @throws {RangeError} `n` is more than is buffered.
    */
   consume(n: number): void {
-    if (n < 0 || n > this.#end - this.#start) throw new RangeError("consume() past the buffer");
+    if (n < 0 || n > this.#end - this.#start) {
+      throw new RangeError("consume() past the buffer");
+    }
     this.#start += n;
   }
 
@@ -91,19 +98,18 @@ export class RFile {
     return this.#eof && this.#start === this.#end;
   }
 
-  async #readConn(target: Uint8Array): Promise<number | null> {
+  #readConn(target: Uint8Array): Promise<number | null> {
     const pending = this.#conn.read(target);
-    if (this.timeoutMs === null) return await pending;
+    if (this.timeoutMs === null) return pending;
     pending.catch(() => {});
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SocketTimeoutError()), this.timeoutMs as number);
+      timer = setTimeout(
+        () => reject(new SocketTimeoutError()),
+        this.timeoutMs as number,
+      );
     });
-    try {
-      return await Promise.race([pending, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Reads more bytes into the buffer; false at end of stream. */
@@ -117,13 +123,18 @@ export class RFile {
       this.#end -= this.#start;
       this.#start = 0;
     }
-    if (this.beforeWait !== null) await this.beforeWait();
+    if (this.beforeWait !== null) {
+      const flushed = this.beforeWait();
+      if (flushed !== RESOLVED_WAIT) await flushed;
+    }
     let n: number | null;
     try {
       n = await this.#readConn(this.#buf.subarray(this.#end));
     } catch (error) {
       if (isDisconnect(error)) {
-        throw new ClientDisconnectedError("connection lost while reading", { cause: error });
+        throw new ClientDisconnectedError("connection lost while reading", {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -192,7 +203,9 @@ export class RFile {
       const chunk = this.#buf.slice(this.#start, this.#start + take);
       this.#start += take;
       total += take;
-      if (parts === null && (newline >= 0 || (limit >= 0 && total >= limit))) return chunk;
+      if (parts === null && (newline >= 0 || (limit >= 0 && total >= limit))) {
+        return chunk;
+      }
       (parts ??= []).push(chunk);
       if (newline >= 0 || (limit >= 0 && total >= limit)) break;
     }

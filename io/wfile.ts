@@ -212,8 +212,8 @@ export class WFile {
 
   #enqueue(chunk: Uint8Array): Promise<void> {
     const next = this.#inFlight === 0
-      ? this.#sendAll(chunk)
-      : this.#sending.then(() => this.#sendAll(chunk));
+      ? this.#send(chunk)
+      : this.#sending.then(() => this.#send(chunk));
     this.#inFlight++;
     this.#sending = next.then(this.#settled, this.#settled);
     return next;
@@ -222,6 +222,30 @@ export class WFile {
   readonly #settled = (): void => {
     this.#inFlight--;
   };
+
+  /** Sends a chunk: one `conn.write` in the usual case, a loop only for partial writes. */
+  #send(chunk: Uint8Array): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.timeoutMs !== null) return this.#sendAll(chunk);
+    return this.#conn.write(chunk).then(
+      (n) => {
+        if (n >= chunk.length) {
+          this.#written += chunk.length;
+          return;
+        }
+        this.#written += n;
+        return this.#sendAll(chunk.subarray(n));
+      },
+      (error) => this.#fail(error),
+    );
+  }
+
+  #fail(error: unknown): never {
+    this.#failure = isDisconnect(error)
+      ? new ClientDisconnectedError("connection lost while writing", { cause: error })
+      : error;
+    throw this.#failure;
+  }
 
   async #writeOnce(chunk: Uint8Array): Promise<number> {
     const pending = this.#conn.write(chunk);
@@ -247,10 +271,7 @@ export class WFile {
       }
       this.#written += chunk.length;
     } catch (error) {
-      this.#failure = isDisconnect(error)
-        ? new ClientDisconnectedError("connection lost while writing", { cause: error })
-        : error;
-      throw this.#failure;
+      this.#fail(error);
     }
   }
 }
