@@ -2,7 +2,8 @@
  * Baseline for the benchmarks: the smallest HTTP/1.1 keep-alive loop on `Deno.listen` with
  * `conn.read`/`conn.write`, answering every request with the same 1 KiB body.
  *
- * Run: `deno run -A bench/raw_loop.ts <port>`
+ * Run: `deno run -A bench/raw_loop.ts <port>` (SIGTERM or SIGINT exits cleanly, so that a
+ * `--cpu-prof` profile is written).
  *
  * @module
  */
@@ -54,5 +55,8 @@ async function serve(conn: Deno.TcpConn): Promise<void> {
 if (import.meta.main) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
   console.log(`raw loop on ${port}`);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(signal, () => Deno.exit(0));
+  }
   for await (const conn of listener) serve(conn);
 }
