@@ -14,9 +14,10 @@
  *
  * Permissions: `--allow-net` to listen; `--allow-read` to serve files; `--allow-run` for CGI.
  *
- * @example A handler in the style of Python's
- * ```ts ignore
+ * @example A handler in the style of Python's, served and asked once
+ * ```ts
  * import { BaseHTTPRequestHandler, ThreadingHTTPServer } from "./mod.ts";
+ * import { assertEquals } from "./deps.ts";
  *
  * class Handler extends BaseHTTPRequestHandler {
  *   async do_GET() {
@@ -27,9 +28,24 @@
  *     await this.end_headers();
  *     await this.wfile.write(body);
  *   }
+ *   override log_message() {} // keep the example quiet
  * }
  *
- * await new ThreadingHTTPServer(["", 8000], Handler).serve_forever();
+ * // Port 0 picks a free port; `["", 8000]` would serve every interface on 8000.
+ * const server = new ThreadingHTTPServer(["127.0.0.1", 0], Handler);
+ * const serving = server.serve_forever();
+ * const response = await fetch(`http://127.0.0.1:${server.server_port}/hello?x=1`);
+ * assertEquals(await response.text(), "You asked for /hello?x=1\n");
+ * await server.shutdown();
+ * await serving;
+ * server.server_close();
+ * ```
+ *
+ * @example Serve a directory, as `python -m http.server` does
+ * ```ts ignore
+ * import { SimpleHTTPRequestHandler } from "./mod.ts";
+ * import { test } from "./cli.ts";
+ * await test(SimpleHTTPRequestHandler); // port 8000, all interfaces, until Ctrl-C
  * ```
  *
  * @module

@@ -92,10 +92,32 @@ export const HTTPStatus = {
   NETWORK_AUTHENTICATION_REQUIRED: 511,
 } as const;
 
-/** A status code named in {@linkcode HTTPStatus}. */
+/**
+ * A status code named in {@linkcode HTTPStatus}.
+ *
+ * @example Only named codes type-check
+ * ```ts
+ * import { HTTPStatus, type HTTPStatusCode } from "./status.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const code: HTTPStatusCode = HTTPStatus.NOT_FOUND;
+ * assertEquals(code, 404);
+ * ```
+ */
 export type HTTPStatusCode = (typeof HTTPStatus)[keyof typeof HTTPStatus];
 
-/** The reason phrase and the explanation of one status code. */
+/**
+ * The reason phrase and the explanation of one status code (Python's
+ * `BaseHTTPRequestHandler.responses[code]`).
+ *
+ * @example Read the pair for 404
+ * ```ts
+ * import { responses, type StatusText } from "./status.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const [phrase, explain]: StatusText = responses[404];
+ * assertEquals(phrase, "Not Found");
+ * assertEquals(explain, "Nothing matches the given URI");
+ * ```
+ */
 export type StatusText = readonly [phrase: string, description: string];
 
 const STATUS_TEXTS: ReadonlyArray<readonly [number, string, string]> = [

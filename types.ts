@@ -14,6 +14,24 @@
 /**
  * The byte connection a handler talks over: a `Deno.Conn`, a `Deno.TlsConn`, or an in-memory
  * stand-in (`MemoryConnection`). Only these members are used.
+ *
+ * @example A connection that answers nothing and records what is written
+ * ```ts
+ * import type { ByteConnection } from "./types.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const written: Uint8Array[] = [];
+ * const conn: ByteConnection = {
+ *   read: () => Promise.resolve(null),
+ *   write: (p) => {
+ *     written.push(p.slice());
+ *     return Promise.resolve(p.length);
+ *   },
+ *   close: () => {},
+ * };
+ * assertEquals(await conn.write(new Uint8Array([1, 2])), 2);
+ * assertEquals(await conn.read(new Uint8Array(8)), null);
+ * assertEquals(written.length, 1);
+ * ```
  */
 export interface ByteConnection {
   /** Reads into `p`; resolves to the byte count, or null at end of stream. */
@@ -28,10 +46,34 @@ export interface ByteConnection {
   setNoDelay?(noDelay?: boolean): void;
 }
 
-/** A peer address as Python gives it: `(host, port)`. IPv6 hosts come without brackets. */
+/**
+ * A peer address as Python gives it: `(host, port)`. IPv6 hosts come without brackets.
+ *
+ * @example An IPv6 client
+ * ```ts
+ * import type { ClientAddress } from "./types.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const [host, port]: ClientAddress = ["::1", 54321];
+ * assertEquals(`[${host}]:${port}`, "[::1]:54321");
+ * ```
+ */
 export type ClientAddress = [host: string, port: number];
 
-/** What a handler may see of the server that runs it (the Python attributes). */
+/**
+ * What a handler may see of the server that runs it (the Python attributes).
+ *
+ * @example The server a socketless handler is given
+ * ```ts
+ * import type { ServerInfo } from "./types.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const server: ServerInfo = {
+ *   server_address: ["127.0.0.1", 8000],
+ *   server_name: "localhost",
+ *   server_port: 8000,
+ * };
+ * assertEquals(server.server_address[1], server.server_port);
+ * ```
+ */
 export interface ServerInfo {
   /** `(host, port)` the server is bound to (the real port when 0 was asked for). */
   server_address: ClientAddress;

@@ -273,7 +273,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       if (index === null) return await this.list_directory(path);
       path = index;
     }
-    const ctype = this.guess_type(path);
+    const ctype = scriptTypeForDeno(path, this.guess_type(path), this.headers.get("User-Agent"));
     if (path.endsWith("/")) {
       await this.send_error(404, "File not found");
       return null;
@@ -399,6 +399,21 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   guess_type(path: string): string {
     return guessType(path, this.extensions_map);
   }
+}
+
+/** TypeScript file extensions Deno runs from a URL when they are served as TypeScript. */
+const TYPESCRIPT_EXTENSIONS = /\.(?:ts|mts|cts|tsx)$/i;
+
+/**
+ * The type a TypeScript file is served with when Deno itself asks for it (its `User-Agent`
+ * is `Deno/<version>`): `application/typescript`, because Debian's `/etc/mime.types` (and so
+ * CPython) says `text/vnd.trolltech.linguist`, which `deno run <url>` refuses to run. Any
+ * other client gets CPython's bytes: a request header Python ignores switches this on.
+ */
+function scriptTypeForDeno(path: string, ctype: string, userAgent: string | undefined): string {
+  if (userAgent === undefined || !userAgent.startsWith("Deno/")) return ctype;
+  if (!TYPESCRIPT_EXTENSIONS.test(path)) return ctype;
+  return /\.tsx$/i.test(path) ? "text/tsx" : "application/typescript";
 }
 
 /** Files up to this size are read in one synchronous call (a page-cache copy). */

@@ -14,7 +14,17 @@
  */
 import { LineTooLongError, TooManyHeadersError } from "../errors.ts";
 
-/** One header as received: name and value, case and bytes as sent (latin-1). */
+/**
+ * One header as received: name and value, case and bytes as sent (latin-1).
+ *
+ * @example The pairs of a header block
+ * ```ts
+ * import { type HeaderPair, parseHeaderBlock } from "./header_block.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const pairs: HeaderPair[] = parseHeaderBlock("Host: a\r\nX-Id: 7\r\n\r\n");
+ * assertEquals(pairs, [["Host", "a"], ["X-Id", "7"]]);
+ * ```
+ */
 export type HeaderPair = [name: string, value: string];
 
 /**
