@@ -4,8 +4,15 @@
  *
  * ```sh
  * deno run --allow-net --allow-read cli.ts [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY]
- *   [-p VERSION] [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH] [port]
+ *   [-p VERSION] [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
+ *   [--header-timeout SECONDS] [--idle-timeout SECONDS] [--max-connections N] [port]
  * ```
+ *
+ * Beyond Python: `--header-timeout` (seconds a client has to send a request's line and
+ * headers, default 60), `--idle-timeout` (seconds a keep-alive connection may wait between
+ * requests, default 75) and `--max-connections` (connections served at once, default 1024;
+ * more wait in the accept queue). A timeout of 0 means no limit. Neither timeout applies to
+ * sending a response, so a slow download is never cut off.
  *
  * Permissions: `--allow-net` and `--allow-read`; `--cgi` also needs `--allow-run` (and
  * `--allow-env` to pass the server's environment to scripts).
@@ -22,7 +29,12 @@
  * @module
  */
 import { basename, parseArgs } from "./deps.ts";
-import { DEFAULT_PORT } from "./constants.ts";
+import {
+  DEFAULT_HEADER_TIMEOUT,
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_PORT,
+} from "./constants.ts";
 import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
@@ -36,6 +48,8 @@ export const SHUTDOWN_GRACE_MS = 5000;
 
 const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
 ${" ".repeat(8 + PROG.length)}[--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
+${" ".repeat(8 + PROG.length)}[--header-timeout SECONDS] [--idle-timeout SECONDS]
+${" ".repeat(8 + PROG.length)}[--max-connections N]
 ${" ".repeat(8 + PROG.length)}[port]
 `;
 
@@ -55,6 +69,14 @@ options:
   --tls-key PATH        path to the TLS key file
   --tls-password-file PATH
                         path to the password file for the TLS key
+  --header-timeout SECONDS
+                        drop a client that has not sent a request's line and
+                        headers within this time (default: ${DEFAULT_HEADER_TIMEOUT}; 0: no limit)
+  --idle-timeout SECONDS
+                        close a keep-alive connection that waits this long for
+                        its next request (default: ${DEFAULT_IDLE_TIMEOUT}; 0: no limit)
+  --max-connections N   serve at most N connections at once; more wait to be
+                        accepted (default: ${DEFAULT_MAX_CONNECTIONS})
 `;
 
 /** A command-line error: usage and `<prog>: error: <message>` on stderr, exit status 2. */
@@ -101,6 +123,12 @@ export interface CliOptions {
   tls_key: string | undefined;
   /** Password of the TLS key, read from `--tls-password-file`. */
   tls_password: string | undefined;
+  /** `--header-timeout`: the server's `header_timeout` (null: no limit). */
+  header_timeout: number | null;
+  /** `--idle-timeout`: the server's `idle_timeout` (null: no limit). */
+  idle_timeout: number | null;
+  /** `--max-connections`: the server's `max_connections`. */
+  max_connections: number;
   /** `-h` was given. */
   help: boolean;
 }
@@ -116,7 +144,40 @@ const VALUED_FLAGS: Readonly<Record<string, string>> = {
   "--tls-cert": "--tls-cert",
   "--tls-key": "--tls-key",
   "--tls-password-file": "--tls-password-file",
+  "--header-timeout": "--header-timeout",
+  "--idle-timeout": "--idle-timeout",
+  "--max-connections": "--max-connections",
 };
+
+/**
+ * A `SECONDS` argument, as Python's `float()` reads it: non-negative and finite; 0 means no
+ * limit (null).
+ */
+function parseSeconds(flag: string, text: string | undefined, fallback: number): number | null {
+  if (text === undefined) return fallback;
+  const trimmed = text.trim();
+  const value = /^[+]?(?:[0-9](?:_?[0-9])*)?(?:\.(?:[0-9](?:_?[0-9])*)?)?(?:[eE][+-]?[0-9]+)?$/
+      .test(trimmed) && /[0-9]/.test(trimmed)
+    ? Number(trimmed.replaceAll("_", ""))
+    : NaN;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new UsageError(`argument ${flag}: invalid non-negative seconds value: '${text}'`);
+  }
+  return value === 0 ? null : value;
+}
+
+/** An `N` argument: a positive integer, as Python's `int()` reads it. */
+function parseCount(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const trimmed = text.trim();
+  const value = /^[+]?[0-9]+(?:_[0-9]+)*$/.test(trimmed)
+    ? Number(trimmed.replaceAll("_", ""))
+    : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`argument ${flag}: invalid positive int value: '${text}'`);
+  }
+  return value;
+}
 
 /** Python's `int()` on a port argument: optional sign, digits, surrounding whitespace. */
 function parsePort(text: string): number {
@@ -183,7 +244,17 @@ export function parseCli(args: string[]): CliOptions {
     else unknownFlags.push(args[i]);
   }
   const parsed = parseArgs(known, {
-    string: ["bind", "directory", "protocol", "tls-cert", "tls-key", "tls-password-file"],
+    string: [
+      "bind",
+      "directory",
+      "protocol",
+      "tls-cert",
+      "tls-key",
+      "tls-password-file",
+      "header-timeout",
+      "idle-timeout",
+      "max-connections",
+    ],
     boolean: ["help", "cgi"],
     alias: { h: "help", b: "bind", d: "directory", p: "protocol" },
     "--": true,
@@ -205,6 +276,21 @@ export function parseCli(args: string[]): CliOptions {
     cgi: parsed.cgi === true,
     tls_cert: lastValue(parsed["tls-cert"]),
     tls_key: lastValue(parsed["tls-key"]),
+    header_timeout: parseSeconds(
+      "--header-timeout",
+      lastValue(parsed["header-timeout"]),
+      DEFAULT_HEADER_TIMEOUT,
+    ),
+    idle_timeout: parseSeconds(
+      "--idle-timeout",
+      lastValue(parsed["idle-timeout"]),
+      DEFAULT_IDLE_TIMEOUT,
+    ),
+    max_connections: parseCount(
+      "--max-connections",
+      lastValue(parsed["max-connections"]),
+      DEFAULT_MAX_CONNECTIONS,
+    ),
   };
   const passwordFile = lastValue(parsed["tls-password-file"]);
   if (options.tls_key !== undefined && options.tls_cert === undefined) {
@@ -233,6 +319,9 @@ function defaults(): CliOptions {
     tls_cert: undefined,
     tls_key: undefined,
     tls_password: undefined,
+    header_timeout: DEFAULT_HEADER_TIMEOUT,
+    idle_timeout: DEFAULT_IDLE_TIMEOUT,
+    max_connections: DEFAULT_MAX_CONNECTIONS,
     help: false,
   };
 }
@@ -272,6 +361,12 @@ export interface TestOptions {
     Handler: RequestHandlerClass,
     tls: { certfile: string; keyfile?: string; password?: string },
   ) => HTTPServer;
+  /** The server's `header_timeout` in seconds (null: no limit; default: the server's). */
+  header_timeout?: number | null;
+  /** The server's `idle_timeout` in seconds (null: no limit; default: the server's). */
+  idle_timeout?: number | null;
+  /** The server's `max_connections` (default: the server's). */
+  max_connections?: number;
 }
 
 function subclassWithProtocol(
@@ -357,6 +452,9 @@ export async function test(
     throw new StartupError(`cannot serve on ${where}: ${osErrorText(error)}`);
   }
   if (options.directory !== undefined) server.directory = options.directory;
+  if (options.header_timeout !== undefined) server.header_timeout = options.header_timeout;
+  if (options.idle_timeout !== undefined) server.idle_timeout = options.idle_timeout;
+  if (options.max_connections !== undefined) server.max_connections = options.max_connections;
   const [host, boundPort] = server.server_address;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const scheme = tls_cert !== undefined ? "HTTPS" : "HTTP";
@@ -370,7 +468,9 @@ export async function test(
     if (stopping) return;
     stopping = true;
     console.log("\nKeyboard interrupt received, exiting.");
+    // Stop accepting at once (new connections are refused), then let responses finish.
     server.shutdown();
+    server.server_close();
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const sig of signals) Deno.addSignalListener(sig, stop);
@@ -438,7 +538,13 @@ export async function main(args: string[]): Promise<number> {
       options.tls_cert,
       options.tls_key,
       options.tls_password,
-      { directory: options.directory, httpsFactory },
+      {
+        directory: options.directory,
+        httpsFactory,
+        header_timeout: options.header_timeout,
+        idle_timeout: options.idle_timeout,
+        max_connections: options.max_connections,
+      },
     );
   } catch (error) {
     if (!(error instanceof StartupError)) {

@@ -64,3 +64,29 @@ export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
     </body>
 </html>
 `;
+
+/**
+ * Seconds a client has to send a request's line and headers: from the moment its connection
+ * is accepted for the first request, from the request's first byte for later requests on a
+ * persistent connection. A client still sending its head then is dropped with one log line
+ * (a slow-header, "slowloris", client). Not in CPython. The request body and the response are
+ * not covered: a slow download is never cut off by it.
+ * @see {@linkcode HTTPServer.header_timeout}
+ */
+export const DEFAULT_HEADER_TIMEOUT = 60;
+
+/**
+ * Seconds a persistent (keep-alive) connection may stay silent between a response and the
+ * next request before the server closes it, quietly. Longer than the 60 s idle timeout of
+ * common proxies and load balancers, so that they close first (as nginx's 75 s). Not in
+ * CPython.
+ * @see {@linkcode HTTPServer.idle_timeout}
+ */
+export const DEFAULT_IDLE_TIMEOUT = 75;
+
+/**
+ * Most connections a threading server handles at once; further ones wait in the kernel's
+ * accept queue until one ends (they are never refused). Not in CPython.
+ * @see {@linkcode HTTPServer.max_connections}
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1024;

@@ -50,7 +50,11 @@
  *
  * @module
  */
-export { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
+export {
+  BaseHTTPRequestHandler,
+  type RequestHandlerClass,
+  type RequestLimitsInfo,
+} from "./handlers/base.ts";
 export {
   type BodySource,
   BytesSource,

@@ -23,7 +23,16 @@
  *
  * @module
  */
-import type { BaseHTTPRequestHandler, RequestHandlerClass } from "./handlers/base.ts";
+import {
+  DEFAULT_HEADER_TIMEOUT,
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_MAX_CONNECTIONS,
+} from "./constants.ts";
+import type {
+  BaseHTTPRequestHandler,
+  RequestHandlerClass,
+  RequestLimitsInfo,
+} from "./handlers/base.ts";
 import { writeStderr } from "./handlers/base.ts";
 import { isDisconnect } from "./io/connection_errors.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
@@ -32,7 +41,11 @@ import type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
 export const LINGER_TIMEOUT_MS = 2000;
 /** Most bytes drained from a closing connection before it is closed outright. */
 export const LINGER_MAX_BYTES = 1 << 20;
-/** Default `request_queue_size` (Python's 5 loses bursts; the kernel's accept queue is used). */
+/**
+ * Default `request_queue_size` (Python's 5 loses bursts). `Deno.listen` takes no backlog: its
+ * listening sockets always use 511 (capped by the kernel's `net.core.somaxconn`), whatever this
+ * says; the HTTPS servers use it as their limit of concurrent TLS handshakes.
+ */
 export const DEFAULT_REQUEST_QUEUE_SIZE = 1024;
 
 /** A connection accepted by a server: a TCP connection, or TLS for the HTTPS servers. */
@@ -132,7 +145,7 @@ export interface HTTPServerOptions {
  * server.server_close();
  * ```
  */
-export class HTTPServer implements ServerInfo, AsyncDisposable {
+export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposable {
   /** Reuse the address of a recently closed server (Deno always does). */
   allow_reuse_address: boolean = true;
   /** Share the port with other sockets; never, as in CPython 3.14. */
@@ -141,6 +154,26 @@ export class HTTPServer implements ServerInfo, AsyncDisposable {
   request_queue_size: number = DEFAULT_REQUEST_QUEUE_SIZE;
   /** Seconds `handle_request()` waits for a connection; null waits forever. */
   timeout: number | null = null;
+  /**
+   * Seconds a client has to send a request's line and headers: counted from the accept for a
+   * connection's first request, from the first byte for later ones. A client still sending
+   * then is dropped without a response and one line is logged (`Request timed out: ...`).
+   * Only reading requests is timed: bodies and responses are not (see the handler's
+   * `timeout` for a per-read and per-write limit). null: no limit. Not in Python.
+   */
+  header_timeout: number | null = DEFAULT_HEADER_TIMEOUT;
+  /**
+   * Seconds a persistent connection may stay silent between a response and the next
+   * request before it is closed (quietly). null: no limit. Not in Python.
+   */
+  idle_timeout: number | null = DEFAULT_IDLE_TIMEOUT;
+  /**
+   * Most connections handled at once. At the limit the server stops accepting: further
+   * connections wait in the kernel's accept queue (they are not refused, and no response
+   * is spent on them) until a connection ends. `HTTPServer` handles one at a time anyway.
+   * Not in Python.
+   */
+  max_connections: number = DEFAULT_MAX_CONNECTIONS;
   /** `(host, port)` bound; the real port after binding to port 0. */
   server_address: ClientAddress;
   /** The handler class constructed for each connection. */
@@ -164,6 +197,11 @@ export class HTTPServer implements ServerInfo, AsyncDisposable {
   #pendingAccept: Promise<AcceptedConnection> | null = null;
   /** Connections being handled, for `server_close` and graceful shutdown. */
   protected readonly activeRequests: Set<Promise<void>> = new Set();
+  /** The handlers running, for graceful shutdown. */
+  readonly #handlers: Set<BaseHTTPRequestHandler> = new Set();
+  /** Resolves the wait of an accept loop held at `max_connections`. */
+  #slotFreed: (() => void) | null = null;
+  #draining = false;
 
   /**
    * Creates the server and, unless told otherwise, binds and listens at once.
@@ -247,11 +285,29 @@ export class HTTPServer implements ServerInfo, AsyncDisposable {
    */
   async serve_forever(_poll_interval: number = 0.5): Promise<void> {
     this.#shutdownRequested = false;
-    const stopped = new Promise<"stop">((resolve) => {
-      this.#stopServing = () => resolve("stop");
-    });
+    this.#draining = false;
+    // A fresh stop promise for every wait: racing one long-lived promise would leave a
+    // reaction on it per connection, each holding that race's result (the connection), for
+    // as long as the server runs (about 1 KiB per connection, found by bench/soak.ts).
+    let stopWait: (() => void) | null = null;
+    this.#stopServing = () => stopWait?.();
+    const nextStop = () =>
+      new Promise<"stop">((resolve) => {
+        stopWait = () => resolve("stop");
+      });
     const loop = (async () => {
       while (!this.#shutdownRequested) {
+        const stopped = nextStop();
+        if (this.activeRequests.size >= Math.max(1, this.max_connections)) {
+          // At the limit: leave further connections in the kernel's accept queue.
+          const freed = new Promise<"freed">((resolve) => {
+            this.#slotFreed = () => resolve("freed");
+          });
+          const why = await Promise.race([stopped, freed]);
+          this.#slotFreed = null;
+          if (why === "stop") break;
+          continue;
+        }
         let next: "stop" | AcceptedConnection;
         try {
           next = await Promise.race([stopped, this.#accept()]);
@@ -344,13 +400,22 @@ export class HTTPServer implements ServerInfo, AsyncDisposable {
 
   /** Handles one connection to the end, then closes it (the threading server overrides). */
   async process_request(request: AcceptedConnection, client_address: ClientAddress): Promise<void> {
-    const done = this.#runRequest(request, client_address);
+    await this.trackRequest(this.#runRequest(request, client_address));
+  }
+
+  /**
+   * Counts a connection in progress until `done` settles (for `max_connections`, `drain`
+   * and disposal). Subclasses that start connections themselves pass them here.
+   *
+   * @param done Settles when the connection has ended.
+   * @returns `done`, settled the same way, once it is no longer counted.
+   */
+  protected trackRequest(done: Promise<void>): Promise<void> {
     this.activeRequests.add(done);
-    try {
-      await done;
-    } finally {
+    return done.finally(() => {
       this.activeRequests.delete(done);
-    }
+      this.#slotFreed?.();
+    });
   }
 
   /** Runs `finish_request`, reports errors through `handle_error`, and closes. */
@@ -378,7 +443,13 @@ export class HTTPServer implements ServerInfo, AsyncDisposable {
       client_address,
       this,
     );
-    await handler.run();
+    this.#handlers.add(handler);
+    if (this.#draining) handler.close_when_idle();
+    try {
+      await handler.run();
+    } finally {
+      this.#handlers.delete(handler);
+    }
   }
 
   /** Ends a connection: half-close, drain briefly what the client still sends, close. */
@@ -409,12 +480,34 @@ export class HTTPServer implements ServerInfo, AsyncDisposable {
   }
 
   /**
-   * Waits for the connections in progress to end, at most `timeoutMs` milliseconds.
+   * Ends persistent connections gracefully: each one closes once no request is in progress
+   * (at once when it is waiting for a request, after its current response otherwise).
+   * Called by {@linkcode drain} and on disposal.
+   */
+  close_idle_connections(): void {
+    this.#draining = true;
+    for (const handler of this.#handlers) handler.close_when_idle();
+  }
+
+  /**
+   * Graceful shutdown, after `shutdown()`: lets the responses in progress finish, at most
+   * `timeoutMs` milliseconds, then closes the connections still open. Persistent connections
+   * close after their current response; idle ones at once.
    *
    * @param timeoutMs The longest wait.
    * @returns True when every connection ended in time.
+   *
+   * @example
+   * ```ts
+   * import { BaseHTTPRequestHandler } from "./handlers/base.ts";
+   * import { ThreadingHTTPServer } from "./server.ts";
+   * const server = new ThreadingHTTPServer(["127.0.0.1", 0], BaseHTTPRequestHandler);
+   * server.server_close();
+   * await server.drain(1000); // true
+   * ```
    */
   async drain(timeoutMs: number): Promise<boolean> {
+    this.close_idle_connections();
     if (this.activeRequests.size === 0) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<false>((resolve) => {
@@ -422,7 +515,14 @@ export class HTTPServer implements ServerInfo, AsyncDisposable {
     });
     const settled = Promise.allSettled([...this.activeRequests]).then(() => true);
     try {
-      return await Promise.race([settled, expired]);
+      const ended = await Promise.race([settled, expired]);
+      if (!ended) {
+        // Out of time: close what is left (their handlers then end on a failed read or write).
+        for (const handler of this.#handlers) {
+          this.close_request(handler.request as AcceptedConnection);
+        }
+      }
+      return ended;
     } finally {
       clearTimeout(timer);
     }
@@ -440,6 +540,7 @@ export class HTTPServer implements ServerInfo, AsyncDisposable {
     if (pendingAccept !== null) {
       await pendingAccept.then((conn) => this.close_request(conn), () => {});
     }
+    this.close_idle_connections();
     await Promise.allSettled([...this.activeRequests]);
   }
 }
@@ -468,9 +569,7 @@ export class ThreadingHTTPServer extends HTTPServer {
     request: AcceptedConnection,
     client_address: ClientAddress,
   ): Promise<void> {
-    const done = this.runRequest(request, client_address);
-    this.activeRequests.add(done);
-    done.finally(() => this.activeRequests.delete(done));
+    this.trackRequest(this.runRequest(request, client_address)).catch(() => {});
     return Promise.resolve();
   }
 }

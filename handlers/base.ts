@@ -43,6 +43,7 @@ import {
   SocketTimeoutError,
 } from "../errors.ts";
 import { HTTPMessage } from "../headers.ts";
+import { RequestDeadline } from "../io/request_deadline.ts";
 import { RESOLVED_WAIT, RFile } from "../io/rfile.ts";
 import { WFile } from "../io/wfile.ts";
 import {
@@ -71,10 +72,35 @@ const stderrEncoder = new TextEncoder();
 /** Header text may not hold CR, LF or NUL (response splitting) nor go beyond latin-1. */
 const UNSENDABLE_HEADER_TEXT = /[\r\n\0\u0100-\uffff]/;
 
+/**
+ * Milliseconds a connection that has sent nothing yet may still take to start its request
+ * once the server is shutting down (a client that connected just before the signal).
+ */
+const SHUTDOWN_NEW_CONNECTION_GRACE_MS = 1000;
+
+/**
+ * A server that limits how long clients take over request heads and keep-alive pauses (the
+ * server classes of this package are; a plain {@linkcode ServerInfo} sets no limits).
+ */
+export interface RequestLimitsInfo extends ServerInfo {
+  /**
+   * Seconds a client has to send a request's line and headers (from the connection's accept
+   * for its first request, from the first byte for later ones); null: no limit.
+   */
+  header_timeout?: number | null;
+  /** Seconds a persistent connection may stay silent between requests; null: no limit. */
+  idle_timeout?: number | null;
+}
+
+/** Where a connection stands: what a deadline that passes now means. */
+type ConnectionPhase = "new" | "idle" | "head" | "response" | "done";
+
+function secondsToMs(seconds: number | null | undefined): number | null {
+  return seconds === null || seconds === undefined ? null : seconds * 1000;
+}
+
 /** The constructor of a request handler class, as servers take it. */
-export type RequestHandlerClass<
-  H extends BaseHTTPRequestHandler = BaseHTTPRequestHandler,
-> = new (
+export type RequestHandlerClass<H extends BaseHTTPRequestHandler = BaseHTTPRequestHandler> = new (
   request: ByteConnection,
   client_address: ClientAddress,
   server: ServerInfo,
@@ -94,9 +120,7 @@ export type RequestHandlerClass<
 export function writeStderr(text: string): void {
   const bytes = stderrEncoder.encode(text);
   let offset = 0;
-  while (offset < bytes.length) {
-    offset += Deno.stderr.writeSync(bytes.subarray(offset));
-  }
+  while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
 }
 
 function isTerminalLine(line: Uint8Array): boolean {
@@ -106,10 +130,7 @@ function isTerminalLine(line: Uint8Array): boolean {
 
 /** Python's `html.escape(s, quote=False)`. */
 function escapeHtmlText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
-    />/g,
-    "&gt;",
-  );
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /**
@@ -197,6 +218,14 @@ export class BaseHTTPRequestHandler {
   /** Status line and headers buffered until `end_headers()`. */
   _headers_buffer: string[] = [];
 
+  #phase: ConnectionPhase = "new";
+  #requests = 0;
+  #acceptedAt = Date.now();
+  #deadline: RequestDeadline | null = null;
+  #headerTimeoutMs: number | null = null;
+  #idleTimeoutMs: number | null = null;
+  #closing = false;
+
   /**
    * Stores the connection; the server then calls {@linkcode run}.
    *
@@ -204,11 +233,7 @@ export class BaseHTTPRequestHandler {
    * @param client_address `(host, port)` of the client.
    * @param server The server.
    */
-  constructor(
-    request: ByteConnection,
-    client_address: ClientAddress,
-    server: ServerInfo,
-  ) {
+  constructor(request: ByteConnection, client_address: ClientAddress, server: ServerInfo) {
     this.request = request;
     this.client_address = client_address;
     this.server = server;
@@ -231,6 +256,8 @@ export class BaseHTTPRequestHandler {
       if (!(error instanceof ClientDisconnectedError)) throw error;
       this.close_connection = true;
     } finally {
+      this.#phase = "done";
+      this.#deadline?.stop();
       await this.finish();
     }
   }
@@ -253,6 +280,14 @@ export class BaseHTTPRequestHandler {
       this.rfile.timeoutMs = this.timeout * 1000;
       this.wfile.timeoutMs = this.timeout * 1000;
     }
+    const limits = this.server as RequestLimitsInfo;
+    this.#headerTimeoutMs = secondsToMs(limits.header_timeout);
+    this.#idleTimeoutMs = secondsToMs(limits.idle_timeout);
+    if (this.#headerTimeoutMs !== null) {
+      const timer = this.#timer();
+      const first = this.#acceptedAt + this.#headerTimeoutMs;
+      timer.set(this.#closing ? Math.min(timer.at, first) : first);
+    }
   }
 
   /** Sends what is left in `wfile`; a peer that has gone away is ignored. */
@@ -264,20 +299,125 @@ export class BaseHTTPRequestHandler {
     }
   }
 
-  /** Handles requests until `close_connection` is set. */
+  /**
+   * Handles requests until `close_connection` is set (or the server is shutting down, see
+   * {@linkcode close_when_idle}).
+   */
   async handle(): Promise<void> {
     this.close_connection = true;
     await this.handle_one_request();
-    while (!this.close_connection) await this.handle_one_request();
+    while (!this.close_connection && !this.#closing) await this.handle_one_request();
+  }
+
+  /**
+   * Ends the connection as soon as no request is in progress (not in Python; servers call it
+   * on shutdown): at once when it waits for a request, after the current response otherwise.
+   * A connection that has sent nothing yet gets a moment to start its request.
+   *
+   * @example
+   * ```ts
+   * import { BaseHTTPRequestHandler } from "./base.ts";
+   * import { MemoryConnection } from "../io/memory.ts";
+   * const handler = new BaseHTTPRequestHandler(new MemoryConnection(""), ["127.0.0.1", 1], {
+   *   server_address: ["127.0.0.1", 80], server_name: "localhost", server_port: 80,
+   * });
+   * handler.close_when_idle();
+   * ```
+   */
+  close_when_idle(): void {
+    if (this.#closing || this.#phase === "done") return;
+    this.#closing = true;
+    if (this.#phase === "idle") {
+      this.#drop();
+    } else if (this.#phase === "new") {
+      const timer = this.#timer();
+      timer.set(Math.min(timer.at, Date.now() + SHUTDOWN_NEW_CONNECTION_GRACE_MS));
+    }
+  }
+
+  /** A request is about to be read: start its keep-alive or request-head deadline. */
+  #beginRequest(): void {
+    if (this.#requests++ === 0) {
+      // The first request's deadline runs from the accept (set in setup).
+      if (this.rfile.bytesReceived > 0) {
+        this.#phase = "head";
+      } else {
+        this.#phase = "new";
+        this.rfile.onData = this.#onFirstByte;
+      }
+    } else if (this.rfile.buffered > 0) {
+      this.#beginHead();
+    } else {
+      this.#phase = "idle";
+      this.rfile.onData = this.#onFirstByte;
+      if (this.#idleTimeoutMs !== null) this.#timer().set(Date.now() + this.#idleTimeoutMs);
+      else this.#deadline?.clear();
+    }
+  }
+
+  readonly #onFirstByte = (): void => {
+    this.rfile.onData = null;
+    if (this.#phase !== "new") {
+      this.#beginHead();
+      return;
+    }
+    this.#phase = "head";
+    if (this.#closing) {
+      // Shutdown had shortened the wait for a first byte: the request has its full time.
+      if (this.#headerTimeoutMs === null) this.#deadline?.clear();
+      else this.#timer().set(this.#acceptedAt + this.#headerTimeoutMs);
+    }
+  };
+
+  #beginHead(): void {
+    this.#phase = "head";
+    if (this.#headerTimeoutMs !== null) this.#timer().set(Date.now() + this.#headerTimeoutMs);
+    else this.#deadline?.clear();
+  }
+
+  /** The request head has been read (or refused): no deadline while answering. */
+  #endHead(): void {
+    this.rfile.onData = null;
+    this.#phase = "response";
+    this.#deadline?.clear();
+  }
+
+  #timer(): RequestDeadline {
+    return this.#deadline ??= new RequestDeadline(this.#deadlinePassed);
+  }
+
+  readonly #deadlinePassed = (): void => {
+    const phase = this.#phase;
+    if (phase === "response" || phase === "done") return;
+    if (phase === "head" && !this.#closing) {
+      this.log_error(
+        "Request timed out: no complete request head within %s seconds (%d bytes received)",
+        String((this.#headerTimeoutMs ?? 0) / 1000),
+        this.rfile.bytesReceived,
+      );
+    }
+    this.#closing = true;
+    this.#drop();
+  };
+
+  /** Closes the connection under a pending read: the read fails and the handler ends. */
+  #drop(): void {
+    this.close_connection = true;
+    try {
+      this.request.close();
+    } catch {
+      // Already closed.
+    }
   }
 
   /** Reads one request line, parses the request and dispatches it to `do_<command>`. */
   async handle_one_request(): Promise<void> {
     try {
+      this.#beginRequest();
       const limit = this.max_line_length + 1;
-      this.raw_requestline = this.rfile.readlineBuffered(limit) ??
-        await this.rfile.readline(limit);
+      this.raw_requestline = this.rfile.readlineBuffered(limit) ?? await this.rfile.readline(limit);
       if (this.raw_requestline.length > this.max_line_length) {
+        this.#endHead();
         this.requestline = "";
         this.request_version = "";
         this.command = "";
@@ -288,7 +428,9 @@ export class BaseHTTPRequestHandler {
         this.close_connection = true;
         return;
       }
-      if (!(await this.parse_request())) return;
+      const parsed = await this.parse_request();
+      this.#endHead();
+      if (!parsed) return;
       const command = this.command as string;
       const method = (this as unknown as Record<string, unknown>)["do_" + command];
       if (typeof method !== "function") {
@@ -316,29 +458,17 @@ export class BaseHTTPRequestHandler {
     this.command = null;
     this.request_version = this.default_request_version;
     this.close_connection = true;
-    const line = parseRequestLine(
-      decodeLatin1(this.raw_requestline),
-      this.protocol_version,
-    );
+    const line = parseRequestLine(decodeLatin1(this.raw_requestline), this.protocol_version);
     if (line === null) {
-      this.requestline = decodeLatin1(this.raw_requestline).replace(
-        /[\r\n]+$/,
-        "",
-      );
+      this.requestline = decodeLatin1(this.raw_requestline).replace(/[\r\n]+$/, "");
       return false;
     }
     this.requestline = line.requestline;
     if (line.keepAlive) this.close_connection = false;
-    if (line.requestVersion !== undefined) {
-      this.request_version = line.requestVersion;
-    }
+    if (line.requestVersion !== undefined) this.request_version = line.requestVersion;
     if (line.simple) this.close_connection = true;
     if (line.error !== undefined) {
-      await this.send_error(
-        line.error.status,
-        line.error.reason,
-        line.error.explain,
-      );
+      await this.send_error(line.error.status, line.error.reason, line.error.explain);
       return false;
     }
     this.command = line.command as string;
@@ -348,8 +478,7 @@ export class BaseHTTPRequestHandler {
       this.headers = new this.MessageClass();
     } else {
       try {
-        const pairs = this.#parseBufferedHeaderBlock() ??
-          await this.#readHeaderBlock();
+        const pairs = this.#parseBufferedHeaderBlock() ?? await this.#readHeaderBlock();
         this.headers = new this.MessageClass(pairs);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
@@ -360,9 +489,7 @@ export class BaseHTTPRequestHandler {
     const conntype = this.headers.get("Connection", "").toLowerCase();
     if (conntype === "close") {
       this.close_connection = true;
-    } else if (
-      conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1"
-    ) {
+    } else if (conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1") {
       this.close_connection = false;
     }
     const expect = this.headers.get("Expect", "").toLowerCase();
@@ -384,8 +511,7 @@ export class BaseHTTPRequestHandler {
     const buffered = this.rfile.peek();
     const extent = findHeaderBlockEnd(buffered);
     if (
-      extent === null || extent.lines > this.max_headers ||
-      extent.longest > this.max_line_length
+      extent === null || extent.lines > this.max_headers || extent.longest > this.max_line_length
     ) {
       return null;
     }
@@ -395,10 +521,7 @@ export class BaseHTTPRequestHandler {
   }
 
   async #readHeaderBlock(): Promise<[string, string][]> {
-    const counter = new HeaderLineCounter(
-      this.max_line_length,
-      this.max_headers,
-    );
+    const counter = new HeaderLineCounter(this.max_line_length, this.max_headers);
     let block = "";
     while (true) {
       const line = await this.rfile.readline(this.max_line_length + 1);
@@ -429,11 +552,7 @@ export class BaseHTTPRequestHandler {
    * @param message The reason phrase and page message (default: the status's phrase).
    * @param explain The page's explanation (default: the status's description).
    */
-  async send_error(
-    code: number,
-    message?: string,
-    explain?: string,
-  ): Promise<void> {
+  async send_error(code: number, message?: string, explain?: string): Promise<void> {
     const [shortText, longText] = this.responses[code] ?? ["???", "???"];
     const reason = message ?? shortText;
     const explanation = explain ?? longText;
@@ -452,9 +571,7 @@ export class BaseHTTPRequestHandler {
       this.send_header("Content-Length", String(body.length));
     }
     await this.end_headers();
-    if (this.command !== "HEAD" && body !== null && body.length > 0) {
-      await this.wfile.write(body);
-    }
+    if (this.command !== "HEAD" && body !== null && body.length > 0) await this.wfile.write(body);
   }
 
   /**
@@ -497,10 +614,7 @@ export class BaseHTTPRequestHandler {
   send_header(keyword: string, value: string | number): void {
     const text = String(value);
     if (this.request_version !== "HTTP/0.9") {
-      if (
-        UNSENDABLE_HEADER_TEXT.test(keyword) ||
-        UNSENDABLE_HEADER_TEXT.test(text)
-      ) {
+      if (UNSENDABLE_HEADER_TEXT.test(keyword) || UNSENDABLE_HEADER_TEXT.test(text)) {
         throw new HeaderValueError(keyword, text);
       }
       this._headers_buffer.push(`${keyword}: ${text}\r\n`);
@@ -525,9 +639,7 @@ export class BaseHTTPRequestHandler {
     const text = this._headers_buffer.join("");
     this._headers_buffer = [];
     // Every character is latin-1 (send_header and send_response_only checked).
-    return this.wfile.write(text, "latin1") as Promise<unknown> as Promise<
-      void
-    >;
+    return this.wfile.write(text, "latin1") as Promise<unknown> as Promise<void>;
   }
 
   /**
@@ -537,12 +649,7 @@ export class BaseHTTPRequestHandler {
    * @param size The size, or `-`.
    */
   log_request(code: number | string = "-", size: number | string = "-"): void {
-    this.log_message(
-      '"%s" %s %s',
-      this.requestline,
-      String(code),
-      String(size),
-    );
+    this.log_message('"%s" %s %s', this.requestline, String(code), String(size));
   }
 
   /** Logs an error; by default the same as {@linkcode log_message}. */

@@ -419,15 +419,34 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
 /** Files up to this size are read in one synchronous call (a page-cache copy). */
 const SMALL_FILE_SIZE = 64 * 1024;
 
+/** A base for checking where a browser takes a redirect: any host that cannot be ours. */
+const REDIRECT_PROBE_BASE = "http://redirect-probe.invalid/";
+
 /**
- * A redirect target that no browser reads as another host: CPython collapses a leading `//`
- * but sends `/\\host/` as it is, which browsers treat like `//host/`. The backslashes of such a
- * path are percent-encoded (the same resource on this server).
+ * A redirect target that no browser reads as another host. CPython collapses a leading `//`
+ * but sends the rest as it is: `/\\host/`, `\\host/`, `\/host/` or `http:\\host/` (browsers read
+ * a backslash as a slash) would send the browser elsewhere. Only such a target is changed
+ * (CPython's bytes otherwise): its backslashes and a leading scheme's colon are
+ * percent-encoded, which names the same resource on this server. An absolute-form request
+ * target (`http://host/dir`) is answered as CPython does, with that URL: the host is the one
+ * the client named itself (browsers send absolute form only to proxies).
  */
 function safeLocation(location: string): string {
-  if (!location.startsWith("/\\")) return location;
+  if (staysOnHost(location) || ABSOLUTE_URL.test(location)) return location;
   const cut = location.search(/[?#]/);
-  const path = cut < 0 ? location : location.slice(0, cut);
+  let path = cut < 0 ? location : location.slice(0, cut);
   const rest = cut < 0 ? "" : location.slice(cut);
-  return path.replaceAll("\\", "%5C") + rest;
+  path = path.replaceAll("\\", "%5C").replace(/^([A-Za-z][A-Za-z0-9+.-]*):/, "$1%3A");
+  return path + rest;
+}
+
+/** An absolute URL with an authority and no backslash before its query. */
+const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\\?#]*(?:[?#]|$)/;
+
+function staysOnHost(location: string): boolean {
+  try {
+    return new URL(location, REDIRECT_PROBE_BASE).origin + "/" === REDIRECT_PROBE_BASE;
+  } catch {
+    return false;
+  }
 }

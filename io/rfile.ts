@@ -58,6 +58,13 @@ export class RFile {
   timeoutMs: number | null = null;
   /** Called before the reader waits on the connection (the handler flushes `wfile` here). */
   beforeWait: (() => Promise<void>) | null = null;
+  /**
+   * Called after bytes arrive from the connection (the handler notes a request's first byte
+   * here, for its keep-alive and request-head deadlines).
+   */
+  onData: (() => void) | null = null;
+  /** Bytes received from the connection so far. */
+  bytesReceived = 0;
 
   /**
    * Creates the instance.
@@ -87,9 +94,7 @@ export class RFile {
    * @throws {RangeError} `n` is more than is buffered.
    */
   consume(n: number): void {
-    if (n < 0 || n > this.#end - this.#start) {
-      throw new RangeError("consume() past the buffer");
-    }
+    if (n < 0 || n > this.#end - this.#start) throw new RangeError("consume() past the buffer");
     this.#start += n;
   }
 
@@ -104,10 +109,7 @@ export class RFile {
     pending.catch(() => {});
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new SocketTimeoutError()),
-        this.timeoutMs as number,
-      );
+      timer = setTimeout(() => reject(new SocketTimeoutError()), this.timeoutMs as number);
     });
     return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
   }
@@ -132,9 +134,7 @@ export class RFile {
       n = await this.#readConn(this.#buf.subarray(this.#end));
     } catch (error) {
       if (isDisconnect(error)) {
-        throw new ClientDisconnectedError("connection lost while reading", {
-          cause: error,
-        });
+        throw new ClientDisconnectedError("connection lost while reading", { cause: error });
       }
       throw error;
     }
@@ -143,6 +143,8 @@ export class RFile {
       return false;
     }
     this.#end += n;
+    this.bytesReceived += n;
+    if (this.onData !== null) this.onData();
     return true;
   }
 
@@ -203,9 +205,7 @@ export class RFile {
       const chunk = this.#buf.slice(this.#start, this.#start + take);
       this.#start += take;
       total += take;
-      if (parts === null && (newline >= 0 || (limit >= 0 && total >= limit))) {
-        return chunk;
-      }
+      if (parts === null && (newline >= 0 || (limit >= 0 && total >= limit))) return chunk;
       (parts ??= []).push(chunk);
       if (newline >= 0 || (limit >= 0 && total >= limit)) break;
     }
