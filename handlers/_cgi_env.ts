@@ -36,6 +36,7 @@
  * @module
  */
 import { splitWhitespace } from "../protocol/python_text.ts";
+import { unquoteReplace } from "./_url_path.ts";
 
 /**
  * Too many `..` segments in a CGI path: what CPython's `_url_collapse_path` reports with an
@@ -94,34 +95,6 @@ export class CgiEnvironmentError extends TypeError {
 }
 
 const ASCII_LIMIT = 0x80;
-const REPLACE_DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
-
-function hexValue(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  if (code >= 0x41 && code <= 0x46) return code - 0x37;
-  if (code >= 0x61 && code <= 0x66) return code - 0x57;
-  return -1;
-}
-
-/** `_unquote_impl(run).decode("utf-8", "replace")` for a run of ASCII characters. */
-function unquoteAsciiRun(run: string): string {
-  const bytes = new Uint8Array(run.length);
-  let length = 0;
-  for (let i = 0; i < run.length; i++) {
-    const code = run.charCodeAt(i);
-    if (code === 0x25 && i + 2 < run.length) {
-      const hi = hexValue(run.charCodeAt(i + 1));
-      const lo = hexValue(run.charCodeAt(i + 2));
-      if (hi >= 0 && lo >= 0) {
-        bytes[length++] = (hi << 4) | lo;
-        i += 2;
-        continue;
-      }
-    }
-    bytes[length++] = code;
-  }
-  return REPLACE_DECODER.decode(bytes.subarray(0, length));
-}
 
 /**
  * `urllib.parse.unquote(text)` with its defaults (UTF-8, `errors="replace"`): runs of ASCII
@@ -141,22 +114,7 @@ function unquoteAsciiRun(run: string): string {
  * ```
  */
 export function urlUnquote(text: string): string {
-  if (!text.includes("%")) return text;
-  let out = "";
-  let i = 0;
-  while (i < text.length) {
-    let j = i;
-    while (j < text.length && text.charCodeAt(j) >= ASCII_LIMIT) j++;
-    out += text.slice(i, j);
-    i = j;
-    while (j < text.length && text.charCodeAt(j) < ASCII_LIMIT) j++;
-    if (j > i) {
-      const run = text.slice(i, j);
-      out += run.includes("%") ? unquoteAsciiRun(run) : run;
-      i = j;
-    }
-  }
-  return out;
+  return unquoteReplace(text);
 }
 
 /** Python's `text.partition(separator)`. */

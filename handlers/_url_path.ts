@@ -278,6 +278,27 @@ export function unquote(text: string): string {
 }
 
 /**
+ * `urllib.parse.unquote(text)` with its defaults (UTF-8, `errors="replace"`): ASCII runs are
+ * percent-decoded and decoded as UTF-8, invalid bytes becoming U+FFFD; other characters pass
+ * through; malformed escapes stay as they are.
+ *
+ * @param text The percent-encoded text.
+ * @returns The decoded text.
+ *
+ * @example Decode
+ * ```ts
+ * import { unquoteReplace } from "./_url_path.ts";
+ * import { assertEquals } from "../deps.ts";
+ * assertEquals(unquoteReplace("/a%20b%2fc%zz"), "/a b/c%zz");
+ * assertEquals(unquoteReplace("%ED%A0%80"), "\ufffd\ufffd\ufffd");
+ * ```
+ */
+export function unquoteReplace(text: string): string {
+  // The "replace" pass never fails; `?? text` only satisfies the type checker.
+  return unquoteWith(text, false) ?? text;
+}
+
+/**
  * `urllib.parse.quote(text, errors="surrogatepass")` with the default safe `/`: UTF-8 bytes
  * other than ASCII letters, digits, `_.-~` and `/` become `%XX` (upper-case hex). Lone
  * surrogates are encoded as their 3-byte form.

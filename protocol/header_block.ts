@@ -13,6 +13,7 @@
  * @module
  */
 import { LineTooLongError, TooManyHeadersError } from "../errors.ts";
+import { stripLineEnds } from "./python_text.ts";
 
 /**
  * One header as received: name and value, case and bytes as sent (latin-1).
@@ -112,16 +113,6 @@ export function findHeaderBlockEnd(buf: Uint8Array): HeaderBlockExtent | null {
   return null;
 }
 
-function stripTrailingLineEnds(text: string): string {
-  let end = text.length;
-  while (end > 0) {
-    const code = text.charCodeAt(end - 1);
-    if (code !== 0x0a && code !== 0x0d) break;
-    end--;
-  }
-  return end === text.length ? text : text.slice(0, end);
-}
-
 /**
  * Parses a latin-1 decoded header block (the lines CPython's `_read_headers` collected,
  * blank line included) into name/value pairs, following the `email` feed parser: the block
@@ -181,7 +172,7 @@ export function parseHeaderBlock(block: string): HeaderPair[] {
     const unixFrom = colon < 0 && block.startsWith("From ", pos);
     if (colon < 0 && !unixFrom) break;
     if (name !== null) {
-      headers.push([name, stripTrailingLineEnds(block.slice(valueStart, valueEnd))]);
+      headers.push([name, stripLineEnds(block.slice(valueStart, valueEnd))]);
       name = null;
     }
     // "From " lines (envelope, misplaced or trailing) and lines with an empty name are
@@ -199,6 +190,6 @@ export function parseHeaderBlock(block: string): HeaderPair[] {
     }
     pos = next;
   }
-  if (name !== null) headers.push([name, stripTrailingLineEnds(block.slice(valueStart, valueEnd))]);
+  if (name !== null) headers.push([name, stripLineEnds(block.slice(valueStart, valueEnd))]);
   return headers;
 }

@@ -48,6 +48,28 @@ export function splitWhitespace(text: string): string[] {
   return words;
 }
 
+/**
+ * Python's `text.rstrip('\r\n')`: removes any run of CR and LF characters at the end.
+ *
+ * @param text The string.
+ * @returns It without trailing line ends.
+ *
+ * @example
+ * ```ts
+ * import { stripLineEnds } from "./python_text.ts";
+ * stripLineEnds("GET / HTTP/1.0\r\n\n"); // "GET / HTTP/1.0"
+ * ```
+ */
+export function stripLineEnds(text: string): string {
+  let end = text.length;
+  while (end > 0) {
+    const code = text.charCodeAt(end - 1);
+    if (code !== 0x0a && code !== 0x0d) break;
+    end--;
+  }
+  return end === text.length ? text : text.slice(0, end);
+}
+
 /** Whether Python's `str.isprintable()` holds for one code point (exact for U+0000–U+00FF). */
 function isPrintable(code: number): boolean {
   if (code < 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0xad) return false;

@@ -12,7 +12,7 @@
  * @module
  */
 import { BadRequestLineError, type ProtocolError, UnsupportedVersionError } from "../errors.ts";
-import { pyRepr, splitWhitespace } from "./python_text.ts";
+import { pyRepr, splitWhitespace, stripLineEnds } from "./python_text.ts";
 
 /** Longest major or minor version number accepted, in digits (CPython's rule). */
 export const MAX_VERSION_DIGITS = 10;
@@ -72,16 +72,6 @@ function digitsValue(text: string, start: number, end: number): number {
   return value;
 }
 
-function stripLineEnd(text: string): string {
-  let end = text.length;
-  while (end > 0) {
-    const code = text.charCodeAt(end - 1);
-    if (code !== 0x0a && code !== 0x0d) break;
-    end--;
-  }
-  return end === text.length ? text : text.slice(0, end);
-}
-
 /**
  * Parses a request line (latin-1 decoded) as CPython 3.13 does.
  *
@@ -96,7 +86,7 @@ function stripLineEnd(text: string): string {
  * ```
  */
 export function parseRequestLine(raw: string, protocolVersion: string): RequestLine | null {
-  const requestline = stripLineEnd(raw);
+  const requestline = stripLineEnds(raw);
   const words = splitWhitespace(requestline);
   if (words.length === 0) return null;
   const result: RequestLine = { requestline, keepAlive: false, simple: false };

@@ -8,6 +8,7 @@ import { BaseHTTPRequestHandler, type RequestHandlerClass } from "../handlers/ba
 import { type HTTPServer, ThreadingHTTPServer } from "../server.ts";
 import { MemoryConnection } from "../io/memory.ts";
 import type { ServerInfo } from "../types.ts";
+import { locatePython313 } from "./_python.ts";
 
 /** Milliseconds a raw exchange may take before the test fails instead of hanging. */
 export const RAW_EXCHANGE_TIMEOUT_MS = 10_000;
@@ -162,29 +163,7 @@ let python313: string | null | undefined;
 
 /** The CPython 3.13 interpreter (pyenv), or null when it is not installed. */
 export function findPython313(): string | null {
-  if (python313 !== undefined) return python313;
-  python313 = null;
-  try {
-    const out = new Deno.Command("pyenv", {
-      args: ["which", "python3"],
-      env: { PYENV_VERSION: "3.13.0" },
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    if (out.success) python313 = decoder.decode(out.stdout).trim();
-  } catch {
-    // no pyenv
-  }
-  if (python313 === null) {
-    for (const candidate of ["/root/.pyenv/versions/3.13.0/bin/python3"]) {
-      try {
-        Deno.statSync(candidate);
-        python313 = candidate;
-      } catch {
-        // absent
-      }
-    }
-  }
+  if (python313 === undefined) python313 = locatePython313();
   return python313;
 }
 
