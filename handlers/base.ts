@@ -58,14 +58,13 @@ import {
   MONTH_NAMES,
   WEEKDAY_NAMES,
 } from "../protocol/http_date.ts";
-import { decodeLatin1 } from "../protocol/latin1.ts";
+import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
 import { scrubLogMessage } from "../protocol/log_scrub.ts";
-import { type FormatValue, percentFormat, pyRepr } from "../protocol/python_text.ts";
+import { type FormatValue, percentFormat, pyRepr, stripLineEnds } from "../protocol/python_text.ts";
 import { parseRequestLine } from "../protocol/request_line.ts";
 import { responses, type StatusText } from "../status.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
 
-const EMPTY = new Uint8Array(0);
 const RESOLVED: Promise<void> = Promise.resolve();
 const encoder = new TextEncoder();
 const stderrEncoder = new TextEncoder();
@@ -204,7 +203,17 @@ export class BaseHTTPRequestHandler {
   /** Set to end the connection after the current request. */
   close_connection: boolean = true;
   /** The request line as read, line end included. */
-  raw_requestline: Uint8Array = EMPTY;
+  /** The request line as latin-1 text (the bytes of `raw_requestline`, one char each). */
+  #rawRequestline = "";
+
+  /** The request line as read, line end included (bytes; kept as latin-1 text inside). */
+  get raw_requestline(): Uint8Array {
+    return encodeLatin1(this.#rawRequestline);
+  }
+
+  set raw_requestline(bytes: Uint8Array) {
+    this.#rawRequestline = decodeLatin1(bytes);
+  }
   /** The request line without its line end. */
   requestline: string = "";
   /** The method; null until a request line was parsed. */
@@ -415,8 +424,9 @@ export class BaseHTTPRequestHandler {
     try {
       this.#beginRequest();
       const limit = this.max_line_length + 1;
-      this.raw_requestline = this.rfile.readlineBuffered(limit) ?? await this.rfile.readline(limit);
-      if (this.raw_requestline.length > this.max_line_length) {
+      this.#rawRequestline = this.rfile.readlineBufferedLatin1(limit) ??
+        decodeLatin1(await this.rfile.readline(limit));
+      if (this.#rawRequestline.length > this.max_line_length) {
         this.#endHead();
         this.requestline = "";
         this.request_version = "";
@@ -424,7 +434,7 @@ export class BaseHTTPRequestHandler {
         await this.send_error(414);
         return;
       }
-      if (this.raw_requestline.length === 0) {
+      if (this.#rawRequestline.length === 0) {
         this.close_connection = true;
         return;
       }
@@ -458,9 +468,9 @@ export class BaseHTTPRequestHandler {
     this.command = null;
     this.request_version = this.default_request_version;
     this.close_connection = true;
-    const line = parseRequestLine(decodeLatin1(this.raw_requestline), this.protocol_version);
+    const line = parseRequestLine(this.#rawRequestline, this.protocol_version);
     if (line === null) {
-      this.requestline = decodeLatin1(this.raw_requestline).replace(/[\r\n]+$/, "");
+      this.requestline = stripLineEnds(this.#rawRequestline);
       return false;
     }
     this.requestline = line.requestline;

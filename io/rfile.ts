@@ -17,6 +17,7 @@ import { READ_BUFFER_SIZE } from "../constants.ts";
 import { ClientDisconnectedError, SocketTimeoutError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
 import { isDisconnect } from "./connection_errors.ts";
+import { decodeLatin1 } from "../protocol/latin1.ts";
 
 const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
@@ -156,26 +157,40 @@ export class RFile {
    * @returns The line, or null.
    */
   readlineBuffered(limit = -1): Uint8Array | null {
+    const take = this.#bufferedLineLength(limit);
+    if (take < 0) return null;
+    const chunk = this.#buf.slice(this.#start, this.#start + take);
+    this.#start += take;
+    return chunk;
+  }
+
+  /**
+   * {@linkcode readlineBuffered}, decoded as latin-1 (one character per byte) without an
+   * intermediate copy: the request line's hot path.
+   *
+   * @param limit Most bytes to return; negative for no limit.
+   * @returns The line as latin-1 text, or null when more input is needed.
+   */
+  readlineBufferedLatin1(limit = -1): string | null {
+    const take = this.#bufferedLineLength(limit);
+    if (take < 0) return null;
+    const text = decodeLatin1(this.#buf, this.#start, this.#start + take);
+    this.#start += take;
+    return text;
+  }
+
+  /** Length of the next buffered line (LF included, at most `limit`), or -1 if incomplete. */
+  #bufferedLineLength(limit: number): number {
     const available = this.#end - this.#start;
-    if (available === 0) return null;
+    if (available === 0) return -1;
     const want = limit < 0 ? available : Math.min(available, limit);
     // A plain loop beats TypedArray#indexOf on the short lines of a request head.
     const buf = this.#buf;
     const stop = this.#start + want;
-    let newline = -1;
     for (let i = this.#start; i < stop; i++) {
-      if (buf[i] === LF) {
-        newline = i - this.#start;
-        break;
-      }
+      if (buf[i] === LF) return i - this.#start + 1;
     }
-    let take: number;
-    if (newline >= 0) take = newline + 1;
-    else if (limit >= 0 && available >= limit) take = limit;
-    else return null;
-    const chunk = this.#buf.slice(this.#start, this.#start + take);
-    this.#start += take;
-    return chunk;
+    return limit >= 0 && available >= limit ? limit : -1;
   }
 
   /**

@@ -172,7 +172,7 @@ export class WFile {
   async #writeLarge(bytes: Uint8Array): Promise<number> {
     await this.flush();
     if (bytes.length >= WRITE_COALESCE_LIMIT) {
-      await this.#enqueue(bytes);
+      await this.#enqueue(bytes, null);
     } else {
       this.#room(bytes.length).set(bytes, this.#staged);
       this.#staged += bytes.length;
@@ -199,9 +199,7 @@ export class WFile {
     this.#staged = 0;
     this.#stageSending = true;
     dirtyWriters.delete(this);
-    return this.#enqueue(chunk).finally(() => {
-      if (this.#stage === stage) this.#stageSending = false;
-    });
+    return this.#enqueue(chunk, stage);
   }
 
   /** Drops anything queued (used when a connection is abandoned). */
@@ -210,33 +208,47 @@ export class WFile {
     this.#staged = 0;
   }
 
-  #enqueue(chunk: Uint8Array): Promise<void> {
-    const next = this.#inFlight === 0
-      ? this.#send(chunk)
-      : this.#sending.then(() => this.#send(chunk));
+  /** Sends after whatever is already on its way (one chain per connection keeps the order). */
+  #enqueue(chunk: Uint8Array, stage: Uint8Array | null): Promise<void> {
     this.#inFlight++;
-    this.#sending = next.then(this.#settled, this.#settled);
+    const send = () => this.#send(chunk, stage);
+    const next = this.#inFlight === 1 ? send() : this.#sending.then(send, send);
+    this.#sending = next;
     return next;
   }
 
-  readonly #settled = (): void => {
+  /** A send has ended: one less in flight, and its staging buffer may be reused. */
+  #sent(stage: Uint8Array | null): void {
     this.#inFlight--;
-  };
+    if (stage !== null && this.#stage === stage) this.#stageSending = false;
+  }
 
   /** Sends a chunk: one `conn.write` in the usual case, a loop only for partial writes. */
-  #send(chunk: Uint8Array): Promise<void> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    if (this.timeoutMs !== null) return this.#sendAll(chunk);
+  #send(chunk: Uint8Array, stage: Uint8Array | null): Promise<void> {
+    if (this.#failure !== undefined) {
+      this.#sent(stage);
+      return Promise.reject(this.#failure);
+    }
+    const finish = (written: Promise<void>) =>
+      written.then(() => this.#sent(stage), (error) => {
+        this.#sent(stage);
+        throw error;
+      });
+    if (this.timeoutMs !== null) return finish(this.#sendAll(chunk));
     return this.#conn.write(chunk).then(
       (n) => {
         if (n >= chunk.length) {
           this.#written += chunk.length;
+          this.#sent(stage);
           return;
         }
         this.#written += n;
-        return this.#sendAll(chunk.subarray(n));
+        return finish(this.#sendAll(chunk.subarray(n)));
       },
-      (error) => this.#fail(error),
+      (error) => {
+        this.#sent(stage);
+        return this.#fail(error);
+      },
     );
   }
 
