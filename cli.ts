@@ -40,10 +40,29 @@ import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 
-/** The program name in usage lines. */
+/**
+ * The program name in usage lines.
+ *
+ * @example
+ * ```ts
+ * import { PROG } from "./cli.ts";
+ * import { assertEquals } from "./deps.ts";
+ * assertEquals(typeof PROG, "string");
+ * assertEquals(PROG.length > 0, true);
+ * ```
+ */
 export const PROG: string = basename(new URL(Deno.mainModule).pathname) || "cli.ts";
 
-/** Milliseconds a shutdown waits for responses in progress before it closes them. */
+/**
+ * Milliseconds a shutdown waits for responses in progress before it closes them.
+ *
+ * @example
+ * ```ts
+ * import { SHUTDOWN_GRACE_MS } from "./cli.ts";
+ * import { assertEquals } from "./deps.ts";
+ * assertEquals(SHUTDOWN_GRACE_MS, 5000);
+ * ```
+ */
 export const SHUTDOWN_GRACE_MS = 5000;
 
 const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
@@ -79,7 +98,22 @@ options:
                         accepted (default: ${DEFAULT_MAX_CONNECTIONS})
 `;
 
-/** A command-line error: usage and `<prog>: error: <message>` on stderr, exit status 2. */
+/**
+ * A command-line error: usage and `<prog>: error: <message>` on stderr, exit status 2.
+ *
+ * @example A bad argument
+ * ```ts
+ * import { parseCli, UsageError } from "./cli.ts";
+ * import { assertEquals } from "./deps.ts";
+ * let caught: unknown;
+ * try {
+ *   parseCli(["--max-connections", "many"]);
+ * } catch (error) {
+ *   caught = error;
+ * }
+ * assertEquals(caught instanceof UsageError, true);
+ * ```
+ */
 export class UsageError extends Error {
   /**
    * Creates the error.
@@ -92,7 +126,18 @@ export class UsageError extends Error {
   }
 }
 
-/** A failure to start serving (bind, directory): one line on stderr, exit status 1. */
+/**
+ * A failure to start serving (bind, directory): one line on stderr, exit status 1.
+ *
+ * @example
+ * ```ts
+ * import { StartupError } from "./cli.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const error = new StartupError("[Errno 98] Address already in use");
+ * assertEquals(error.name, "StartupError");
+ * assertEquals(error.message, "[Errno 98] Address already in use");
+ * ```
+ */
 export class StartupError extends Error {
   /**
    * Creates the error.
@@ -105,7 +150,20 @@ export class StartupError extends Error {
   }
 }
 
-/** The parsed command line. */
+/**
+ * The parsed command line.
+ *
+ * @example
+ * ```ts
+ * import { type CliOptions, parseCli } from "./cli.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const options: CliOptions = parseCli(["-b", "127.0.0.1", "-p", "HTTP/1.1", "8080"]);
+ * assertEquals(options.port, 8080);
+ * assertEquals(options.bind, "127.0.0.1");
+ * assertEquals(options.protocol, "HTTP/1.1");
+ * assertEquals(options.cgi, false);
+ * ```
+ */
 export interface CliOptions {
   /** Port to bind (default 8000; 0 picks a free one). */
   port: number;
@@ -341,13 +399,40 @@ function osErrorText(error: unknown, path?: string): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A server class `test()` can construct: the HTTP servers, or the HTTPS ones with TLS. */
+/**
+ * A server class `test()` can construct: the HTTP servers, or the HTTPS ones with TLS.
+ *
+ * @example
+ * ```ts
+ * import type { ServerConstructor } from "./cli.ts";
+ * import { ThreadingHTTPServer } from "./server.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const Server: ServerConstructor = ThreadingHTTPServer;
+ * assertEquals(Server.name, "ThreadingHTTPServer");
+ * ```
+ */
 export type ServerConstructor = new (
   server_address: ClientAddress,
   RequestHandlerClass: RequestHandlerClass,
 ) => HTTPServer;
 
-/** Extra settings of {@linkcode test} beyond Python's arguments. */
+/**
+ * Extra settings of {@linkcode test} beyond Python's arguments.
+ *
+ * @example
+ * ```ts
+ * import type { TestOptions } from "./cli.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const controller = new AbortController();
+ * const options: TestOptions = {
+ *   directory: ".",
+ *   signal: controller.signal,
+ *   idle_timeout: null,
+ *   max_connections: 16,
+ * };
+ * assertEquals(options.max_connections, 16);
+ * ```
+ */
 export interface TestOptions {
   /** Directory file handlers serve (Python's CLI passes `--directory` the same way). */
   directory?: string;

@@ -112,7 +112,18 @@ export const escape: (str: string) => string = stdHtml.escape;
 export const typeByExtension: (extension: string) => string | undefined =
   stdTypeByExt.typeByExtension;
 
-/** Parsed command-line arguments as `@std/cli` `parseArgs` returns them. */
+/**
+ * Parsed command-line arguments as `@std/cli` `parseArgs` returns them.
+ *
+ * @example
+ * ```ts
+ * import { type ParsedArgs, parseArgs } from "./deps.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const args: ParsedArgs = parseArgs(["-v", "file.txt"], { boolean: ["v"] });
+ * assertEquals(args._, ["file.txt"]);
+ * assertEquals(args.v, true);
+ * ```
+ */
 export interface ParsedArgs {
   /** Positional arguments. */
   _: Array<string | number>;
@@ -122,7 +133,17 @@ export interface ParsedArgs {
   [key: string]: unknown;
 }
 
-/** Options for {@linkcode parseArgs} (a subset of `@std/cli` `ParseOptions`). */
+/**
+ * Options for {@linkcode parseArgs} (a subset of `@std/cli` `ParseOptions`).
+ *
+ * @example
+ * ```ts
+ * import { type ParseArgsOptions, parseArgs } from "./deps.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const options: ParseArgsOptions = { string: ["bind"], alias: { b: "bind" } };
+ * assertEquals(parseArgs(["-b", "::1"], options).bind, "::1");
+ * ```
+ */
 export interface ParseArgsOptions {
   /** Options that take a string value. */
   string?: string[];

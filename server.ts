@@ -37,18 +37,55 @@ import { writeStderr } from "./handlers/base.ts";
 import { isDisconnect } from "./io/connection_errors.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
 
-/** How long a closed connection keeps draining the client's unread input, in ms. */
+/**
+ * How long a closed connection keeps draining the client's unread input, in ms.
+ *
+ * @example
+ * ```ts
+ * import { LINGER_TIMEOUT_MS } from "./server.ts";
+ * import { assertEquals } from "./deps.ts";
+ * assertEquals(LINGER_TIMEOUT_MS, 2000);
+ * ```
+ */
 export const LINGER_TIMEOUT_MS = 2000;
-/** Most bytes drained from a closing connection before it is closed outright. */
+/**
+ * Most bytes drained from a closing connection before it is closed outright.
+ *
+ * @example
+ * ```ts
+ * import { LINGER_MAX_BYTES } from "./server.ts";
+ * import { assertEquals } from "./deps.ts";
+ * assertEquals(LINGER_MAX_BYTES, 1024 * 1024);
+ * ```
+ */
 export const LINGER_MAX_BYTES = 1 << 20;
 /**
  * Default `request_queue_size` (Python's 5 loses bursts). `Deno.listen` takes no backlog: its
  * listening sockets always use 511 (capped by the kernel's `net.core.somaxconn`), whatever this
  * says; the HTTPS servers use it as their limit of concurrent TLS handshakes.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_REQUEST_QUEUE_SIZE } from "./server.ts";
+ * import { assertEquals } from "./deps.ts";
+ * assertEquals(DEFAULT_REQUEST_QUEUE_SIZE, 1024);
+ * ```
  */
 export const DEFAULT_REQUEST_QUEUE_SIZE = 1024;
 
-/** A connection accepted by a server: a TCP connection, or TLS for the HTTPS servers. */
+/**
+ * A connection accepted by a server: a TCP connection, or TLS for the HTTPS servers.
+ *
+ * @example
+ * ```ts
+ * import type { AcceptedConnection } from "./server.ts";
+ * import { assertEquals } from "./deps.ts";
+ * function isTls(conn: AcceptedConnection): boolean {
+ *   return "handshake" in conn;
+ * }
+ * assertEquals(typeof isTls, "function");
+ * ```
+ */
 export type AcceptedConnection = Deno.Conn | Deno.TlsConn;
 
 function hostOf(addr: Deno.Addr): string {
@@ -127,7 +164,17 @@ async function lingeringClose(conn: ByteConnection): Promise<void> {
   }
 }
 
-/** Options beyond Python's constructor arguments. */
+/**
+ * Options beyond Python's constructor arguments.
+ *
+ * @example
+ * ```ts
+ * import type { HTTPServerOptions } from "./server.ts";
+ * import { assertEquals } from "./deps.ts";
+ * const options: HTTPServerOptions = { bind_and_activate: false };
+ * assertEquals(options.bind_and_activate, false);
+ * ```
+ */
 export interface HTTPServerOptions {
   /** Bind now (default true), as Python's `bind_and_activate`. */
   bind_and_activate?: boolean;

@@ -22,7 +22,17 @@
 
 import { htmlEscapeNoQuote, quote } from "./_url_path.ts";
 
-/** One directory entry, in `os.listdir` order. */
+/**
+ * One directory entry, in `os.listdir` order.
+ *
+ * @example
+ * ```ts
+ * import type { DirectoryEntry } from "./_directory_listing.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const entry: DirectoryEntry = { name: "docs", isDirectory: true, isSymlink: false };
+ * assertEquals(entry.isDirectory, true);
+ * ```
+ */
 export interface DirectoryEntry {
   /** The file name. */
   name: string;

@@ -406,7 +406,19 @@ export function translatePath(path: string, directory: string): string {
   return trailingSlash ? result + "/" : result;
 }
 
-/** The five parts of a URL as `urllib.parse.urlsplit` returns them. */
+/**
+ * The five parts of a URL as `urllib.parse.urlsplit` returns them.
+ *
+ * @example
+ * ```ts
+ * import { type SplitUrl, urlsplit } from "./_url_path.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const parts: SplitUrl = urlsplit("http://example.com/a%20b?x=1#top");
+ * assertEquals(parts.path, "/a%20b");
+ * assertEquals(parts.query, "x=1");
+ * assertEquals(parts.fragment, "top");
+ * ```
+ */
 export interface SplitUrl {
   /** Lower-cased scheme, or `""`. */
   scheme: string;

@@ -80,6 +80,20 @@ const SHUTDOWN_NEW_CONNECTION_GRACE_MS = 1000;
 /**
  * A server that limits how long clients take over request heads and keep-alive pauses (the
  * server classes of this package are; a plain {@linkcode ServerInfo} sets no limits).
+ *
+ * @example
+ * ```ts
+ * import type { RequestLimitsInfo } from "./base.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const server: RequestLimitsInfo = {
+ *   server_address: ["127.0.0.1", 8000],
+ *   server_name: "localhost",
+ *   server_port: 8000,
+ *   header_timeout: 60,
+ *   idle_timeout: null,
+ * };
+ * assertEquals(server.header_timeout, 60);
+ * ```
  */
 export interface RequestLimitsInfo extends ServerInfo {
   /**
@@ -98,7 +112,17 @@ function secondsToMs(seconds: number | null | undefined): number | null {
   return seconds === null || seconds === undefined ? null : seconds * 1000;
 }
 
-/** The constructor of a request handler class, as servers take it. */
+/**
+ * The constructor of a request handler class, as servers take it.
+ *
+ * @example
+ * ```ts
+ * import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./base.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const Handler: RequestHandlerClass = BaseHTTPRequestHandler;
+ * assertEquals(Handler.name, "BaseHTTPRequestHandler");
+ * ```
+ */
 export type RequestHandlerClass<H extends BaseHTTPRequestHandler = BaseHTTPRequestHandler> = new (
   request: ByteConnection,
   client_address: ClientAddress,

@@ -28,6 +28,17 @@ import { directoryRedirectLocation, displayPath, translatePath } from "./_url_pa
 /**
  * What `send_head` returns for the caller to copy: an open file or an in-memory page.
  * (Python returns a file object; here anything with `read` and `close`.)
+ *
+ * @example
+ * ```ts
+ * import { type BodySource, BytesSource } from "./simple.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const source: BodySource = new BytesSource(new TextEncoder().encode("hi"));
+ * const buf = new Uint8Array(8);
+ * assertEquals(await source.read(buf), 2);
+ * assertEquals(await source.read(buf), null);
+ * source.close();
+ * ```
  */
 export interface BodySource {
   /** Reads into `p`; the byte count, or null at the end. */
@@ -77,13 +88,38 @@ export class BytesSource implements BodySource {
   close(): void {}
 }
 
-/** Options of {@linkcode SimpleHTTPRequestHandler} beyond Python's positional arguments. */
+/**
+ * Options of {@linkcode SimpleHTTPRequestHandler} beyond Python's positional arguments.
+ *
+ * @example
+ * ```ts
+ * import type { SimpleHTTPRequestHandlerOptions } from "./simple.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const options: SimpleHTTPRequestHandlerOptions = { directory: "/srv/www" };
+ * assertEquals(options.directory, "/srv/www");
+ * ```
+ */
 export interface SimpleHTTPRequestHandlerOptions {
   /** The directory to serve (default: the server's `directory`, else the working directory). */
   directory?: string;
 }
 
-/** A server that may name the directory its file handlers serve. */
+/**
+ * A server that may name the directory its file handlers serve.
+ *
+ * @example
+ * ```ts
+ * import type { DirectoryServerInfo } from "./simple.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const server: DirectoryServerInfo = {
+ *   server_address: ["127.0.0.1", 8000],
+ *   server_name: "localhost",
+ *   server_port: 8000,
+ *   directory: "/srv/www",
+ * };
+ * assertEquals(server.directory, "/srv/www");
+ * ```
+ */
 export interface DirectoryServerInfo extends ServerInfo {
   /** The directory to serve. */
   directory?: string;

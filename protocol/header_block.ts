@@ -71,7 +71,17 @@ export class HeaderLineCounter {
   }
 }
 
-/** Where a header block ends in a buffer, and how many lines it has (blank line included). */
+/**
+ * Where a header block ends in a buffer, and how many lines it has (blank line included).
+ *
+ * @example
+ * ```ts
+ * import { findHeaderBlockEnd, type HeaderBlockExtent } from "./header_block.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const extent: HeaderBlockExtent | null = findHeaderBlockEnd(new TextEncoder().encode("A: 1\r\n\r\n"));
+ * assertEquals(extent, { end: 8, lines: 2, longest: 6 });
+ * ```
+ */
 export interface HeaderBlockExtent {
   /** Index just after the blank line. */
   end: number;

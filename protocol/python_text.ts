@@ -11,7 +11,18 @@
  * @module
  */
 
-/** Whether a code point is whitespace for Python's `str.split()` (latin-1 range and beyond). */
+/**
+ * Whether a code point is whitespace for Python's `str.split()` (latin-1 range and beyond).
+ *
+ * @example
+ * ```ts
+ * import { isPythonWhitespace } from "./python_text.ts";
+ * import { assertEquals } from "../deps.ts";
+ * assertEquals(isPythonWhitespace(0x20), true);
+ * assertEquals(isPythonWhitespace(0xa0), true);
+ * assertEquals(isPythonWhitespace(0x41), false);
+ * ```
+ */
 export function isPythonWhitespace(code: number): boolean {
   if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code >= 0x1c;
   if (code < 0x85) return false;
