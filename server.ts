@@ -447,7 +447,7 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
 
   /** Handles one connection to the end, then closes it (the threading server overrides). */
   async process_request(request: AcceptedConnection, client_address: ClientAddress): Promise<void> {
-    await this.trackRequest(this.#runRequest(request, client_address));
+    await this.trackRequest(this.runRequest(request, client_address));
   }
 
   /**
@@ -470,10 +470,6 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     request: AcceptedConnection,
     client_address: ClientAddress,
   ): Promise<void> {
-    await this.#runRequest(request, client_address);
-  }
-
-  async #runRequest(request: AcceptedConnection, client_address: ClientAddress): Promise<void> {
     try {
       await this.finish_request(request, client_address);
     } catch (error) {

@@ -16,6 +16,7 @@ import {
   startServer,
   waitForPort,
 } from "./_helpers.ts";
+import { seededBytes } from "./_cli_process.ts";
 
 /** File extensions of the `mime/` fixture directory (one file `f<ext>` each). */
 export const MIME_EXTENSIONS: readonly string[] = [
@@ -107,19 +108,9 @@ export const BIG_FILE_SIZE = 5 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 
-/** Deterministic, non-repeating-looking bytes. */
+/** Deterministic, non-repeating-looking bytes (the shared xorshift generator). */
 export function patternBytes(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return seededBytes(size, seed);
 }
 
 /**
