@@ -59,6 +59,7 @@ export {
   type BodySource,
   BytesSource,
   type DirectoryServerInfo,
+  FileContentCache,
   SimpleHTTPRequestHandler,
   type SimpleHTTPRequestHandlerOptions,
 } from "./handlers/simple.ts";

@@ -66,10 +66,20 @@ import { responses, type StatusText } from "../status.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const CONNECTION_LENGTH = "connection".length;
 const encoder = new TextEncoder();
 const stderrEncoder = new TextEncoder();
-/** Header text may not hold CR, LF or NUL (response splitting) nor go beyond latin-1. */
-const UNSENDABLE_HEADER_TEXT = /[\r\n\0\u0100-\uffff]/;
+/**
+ * Whether header text holds CR, LF or NUL (response splitting) or goes beyond latin-1. A
+ * plain loop: header names and values are short, and this runs for every header sent.
+ */
+function isUnsendableHeaderText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 0x0d ? code === 0x0d || code === 0x0a || code === 0 : code > 0xff) return true;
+  }
+  return false;
+}
 
 /**
  * Milliseconds a connection that has sent nothing yet may still take to start its request
@@ -449,7 +459,7 @@ export class BaseHTTPRequestHandler {
       this.#beginRequest();
       const limit = this.max_line_length + 1;
       this.#rawRequestline = this.rfile.readlineBufferedLatin1(limit) ??
-        decodeLatin1(await this.rfile.readline(limit));
+        await this.rfile.readlineLatin1(limit);
       if (this.#rawRequestline.length > this.max_line_length) {
         this.#endHead();
         this.requestline = "";
@@ -630,11 +640,8 @@ export class BaseHTTPRequestHandler {
   send_response_only(code: number, message?: string): void {
     if (this.request_version === "HTTP/0.9") return;
     const reason = message ?? this.responses[code]?.[0] ?? "";
-    const line = `${this.protocol_version} ${Math.trunc(code)} ${reason}\r\n`;
-    if (UNSENDABLE_HEADER_TEXT.test(reason)) {
-      throw new HeaderValueError("status line", reason);
-    }
-    this._headers_buffer.push(line);
+    if (isUnsendableHeaderText(reason)) throw new HeaderValueError("status line", reason);
+    this._headers_buffer.push(`${this.protocol_version} ${Math.trunc(code)} ${reason}\r\n`);
   }
 
   /**
@@ -646,14 +653,14 @@ export class BaseHTTPRequestHandler {
    * @throws {HeaderValueError} The name or value holds CR, LF, NUL or a non-latin-1 character.
    */
   send_header(keyword: string, value: string | number): void {
-    const text = String(value);
+    const text = typeof value === "string" ? value : String(value);
     if (this.request_version !== "HTTP/0.9") {
-      if (UNSENDABLE_HEADER_TEXT.test(keyword) || UNSENDABLE_HEADER_TEXT.test(text)) {
+      if (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(text)) {
         throw new HeaderValueError(keyword, text);
       }
       this._headers_buffer.push(`${keyword}: ${text}\r\n`);
     }
-    if (keyword.toLowerCase() === "connection") {
+    if (keyword.length === CONNECTION_LENGTH && keyword.toLowerCase() === "connection") {
       const lower = text.toLowerCase();
       if (lower === "close") this.close_connection = true;
       else if (lower === "keep-alive") this.close_connection = false;
@@ -704,8 +711,16 @@ export class BaseHTTPRequestHandler {
 
   /** `server_version + " " + sys_version`: the `Server` header. */
   version_string(): string {
-    return `${this.server_version} ${this.sys_version}`;
+    const server = this.server_version;
+    const sys = this.sys_version;
+    if (server !== this.#versionParts[0] || sys !== this.#versionParts[1]) {
+      this.#versionParts = [server, sys, `${server} ${sys}`];
+    }
+    return this.#versionParts[2];
   }
+
+  /** `version_string()`'s last answer and the two attributes it was made from. */
+  #versionParts: [string, string, string] = ["", "", ""];
 
   /**
    * A time as an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).

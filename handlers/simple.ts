@@ -23,6 +23,9 @@ import { isNotModified } from "../protocol/if_modified_since.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
 import { BaseHTTPRequestHandler } from "./base.ts";
 import { type DirectoryEntry, renderDirectoryListing } from "./_directory_listing.ts";
+import { FILE_CACHE_ENTRY_BYTES, FileContentCache } from "./_file_cache.ts";
+
+export { FileContentCache };
 import { directoryRedirectLocation, displayPath, translatePath } from "./_url_path.ts";
 
 /**
@@ -243,6 +246,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   extensions_map: Readonly<Record<string, string>> = { ...DEFAULT_EXTENSIONS_MAP };
   /** The directory served. */
   directory: string;
+  /**
+   * Contents of small files, reused while a fresh `stat` shows the file unchanged (same
+   * inode, size, modification and change time); shared by every handler of this class by
+   * default. Set to null to read every file from disk on every request, as CPython does.
+   */
+  file_cache: FileContentCache | null = DEFAULT_FILE_CACHE;
 
   /**
    * Creates the handler for one connection.
@@ -286,7 +295,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<BodySource | null> {
     let path = this.translate_path(this.path);
-    const info = statOrNull(path);
+    let info = statOrNull(path);
     if (info?.isDirectory) {
       // Python's urlsplit may raise ValueError here (`http://[x/../../dir`): the error
       // propagates and the connection is dropped unanswered, as in CPython.
@@ -301,8 +310,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       let index: string | null = null;
       for (const name of this.index_pages) {
         const candidate = joinPath(path, name);
-        if (statOrNull(candidate)?.isFile) {
+        const candidateInfo = statOrNull(candidate);
+        if (candidateInfo?.isFile) {
           index = candidate;
+          info = candidateInfo;
           break;
         }
       }
@@ -313,6 +324,15 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (path.endsWith("/")) {
       await this.send_error(404, "File not found");
       return null;
+    }
+    const cache = this.file_cache;
+    if (cache !== null && info?.isFile) {
+      // A small file unchanged since it was read: one stat instead of open, fstat and read.
+      const cached = cache.get(path, info);
+      if (cached !== null) {
+        const answer = await this.#sendFileHead(ctype, info.size, info.mtime?.getTime() ?? 0);
+        return answer ? new BytesSource(cached) : null;
+      }
     }
     const unusable = unusablePath(path);
     if (unusable === "value") {
@@ -327,6 +347,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       await this.send_error(404, "File not found");
       return null;
     }
+    let source: FileSource | null = null;
     try {
       const stat = file.statSync();
       if (!stat.isFile) {
@@ -335,24 +356,50 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         await this.send_error(404, "File not found");
         return null;
       }
-      const mtimeMs = stat.mtime?.getTime() ?? 0;
-      const ims = this.headers.get("If-Modified-Since");
-      if (ims !== undefined && !this.headers.has("If-None-Match") && isNotModified(ims, mtimeMs)) {
-        this.send_response(304);
-        await this.end_headers();
-        file.close();
+      source = new FileSource(file, stat.size);
+      if (!(await this.#sendFileHead(ctype, stat.size, stat.mtime?.getTime() ?? 0))) {
+        source.close();
         return null;
       }
-      this.send_response(200);
-      this.send_header("Content-type", ctype);
-      this.send_header("Content-Length", String(stat.size));
-      this.send_header("Last-Modified", this.date_time_string(Math.floor(mtimeMs / 1000)));
-      await this.end_headers();
-      return new FileSource(file, stat.size);
+      if (stat.size > SMALL_FILE_SIZE) return source;
+      // A small file is read whole now (one synchronous read of the page cache) and leaves
+      // with the headers in one write.
+      const bytes = source.readAllSync();
+      source.close();
+      if (bytes.length < stat.size) {
+        // The file shrank since its size was sent: end the response with the connection.
+        this.close_connection = true;
+      } else {
+        cache?.put(path, stat, bytes, Date.now());
+      }
+      return new BytesSource(bytes);
     } catch (error) {
-      file.close();
+      if (source === null) file.close();
+      else source.close();
       throw error;
     }
+  }
+
+  /**
+   * Sends a file's status and headers: `304` when `If-Modified-Since` allows (CPython's rules;
+   * ignored when `If-None-Match` is present), else `200` with type, length and
+   * `Last-Modified`.
+   *
+   * @returns True when the body is to follow.
+   */
+  async #sendFileHead(ctype: string, size: number, mtimeMs: number): Promise<boolean> {
+    const ims = this.headers.get("If-Modified-Since");
+    if (ims !== undefined && !this.headers.has("If-None-Match") && isNotModified(ims, mtimeMs)) {
+      this.send_response(304);
+      await this.end_headers();
+      return false;
+    }
+    this.send_response(200);
+    this.send_header("Content-type", ctype);
+    this.send_header("Content-Length", String(size));
+    this.send_header("Last-Modified", this.date_time_string(Math.floor(mtimeMs / 1000)));
+    await this.end_headers();
+    return true;
   }
 
   /**
@@ -453,7 +500,10 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
 }
 
 /** Files up to this size are read in one synchronous call (a page-cache copy). */
-const SMALL_FILE_SIZE = 64 * 1024;
+const SMALL_FILE_SIZE = FILE_CACHE_ENTRY_BYTES;
+
+/** The small-file cache every `SimpleHTTPRequestHandler` shares unless told otherwise. */
+const DEFAULT_FILE_CACHE = new FileContentCache();
 
 /** A base for checking where a browser takes a redirect: any host that cannot be ours. */
 const REDIRECT_PROBE_BASE = "http://redirect-probe.invalid/";

@@ -186,6 +186,26 @@ export class RFile {
     return text;
   }
 
+  /**
+   * {@linkcode readline} decoded as latin-1: the request line. When the buffer is empty it
+   * waits for one read and takes the line straight from the buffer, without the general
+   * line assembly (which handles lines that span reads).
+   *
+   * @param limit Most bytes to return; negative for no limit.
+   * @returns The line as latin-1 text; empty at end of stream.
+   */
+  async readlineLatin1(limit = -1): Promise<string> {
+    if (this.#start === this.#end) {
+      if (!(await this.#fill())) return "";
+      const line = this.readlineBufferedLatin1(limit);
+      if (line !== null) return line;
+    } else {
+      const line = this.readlineBufferedLatin1(limit);
+      if (line !== null) return line;
+    }
+    return decodeLatin1(await this.readline(limit));
+  }
+
   /** Length of the next buffered line (LF included, at most `limit`), or -1 if incomplete. */
   #bufferedLineLength(limit: number): number {
     const available = this.#end - this.#start;

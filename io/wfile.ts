@@ -26,6 +26,8 @@ import { isDisconnect } from "./connection_errors.ts";
 
 const encoder = new TextEncoder();
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Latin-1 text up to this length is copied by a loop rather than the native encoder. */
+const LATIN1_LOOP_LIMIT = 1024;
 /** First size of a connection's staging buffer; it doubles up to the coalescing limit. */
 const INITIAL_STAGE_SIZE = 16 * 1024;
 
@@ -168,6 +170,12 @@ export class WFile {
     if (n === 0) return Promise.resolve(0);
     const stage = this.#room(n);
     let offset = this.#staged;
+    if (n <= LATIN1_LOOP_LIMIT) {
+      // A header block: a loop costs less than a call into the native encoder.
+      for (let i = 0; i < n; i++) stage[offset + i] = text.charCodeAt(i);
+      this.#staged = offset + n;
+      return Promise.resolve(n);
+    }
     // ASCII text encodes the same in UTF-8, natively; anything else byte by byte.
     const { read, written } = encoder.encodeInto(text, stage.subarray(offset, offset + n));
     if (read === n && written === n) {

@@ -68,7 +68,19 @@ function pad2(n: number): string {
  * ```
  */
 export function formatHttpDate(epochMs: number): string {
-  const d = new Date(Math.floor(epochMs / 1000) * 1000);
+  const second = Math.floor(epochMs / 1000);
+  if (second === lastFormattedSecond) return lastFormatted;
+  lastFormatted = formatHttpDateUncached(second);
+  lastFormattedSecond = second;
+  return lastFormatted;
+}
+
+/** The last second {@linkcode formatHttpDate} formatted (a file's `Last-Modified`, repeated). */
+let lastFormattedSecond = Number.NaN;
+let lastFormatted = "";
+
+function formatHttpDateUncached(second: number): string {
+  const d = new Date(second * 1000);
   const weekday = WEEKDAY_NAMES[(d.getUTCDay() + 6) % 7];
   return `${weekday}, ${pad2(d.getUTCDate())} ${MONTH_NAMES[d.getUTCMonth() + 1]} ${
     String(d.getUTCFullYear()).padStart(4, "0")
@@ -94,7 +106,7 @@ export function currentHttpDate(): string {
   const second = Math.floor(now / 1000);
   if (second !== cachedSecond) {
     cachedSecond = second;
-    cachedDate = formatHttpDate(now);
+    cachedDate = formatHttpDateUncached(second);
   }
   return cachedDate;
 }
@@ -112,6 +124,18 @@ export function currentHttpDate(): string {
  * ```
  */
 export function formatLogDate(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000);
+  if (second === logDateSecond) return logDate;
+  logDate = formatLogDateUncached(epochMs);
+  logDateSecond = second;
+  return logDate;
+}
+
+/** The second {@linkcode formatLogDate} last formatted (log lines come many per second). */
+let logDateSecond = Number.NaN;
+let logDate = "";
+
+function formatLogDateUncached(epochMs: number): string {
   const d = new Date(epochMs);
   return `${pad2(d.getDate())}/${MONTH_NAMES[d.getMonth() + 1]}/${
     String(d.getFullYear()).padStart(4, "0")

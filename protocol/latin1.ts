@@ -14,8 +14,6 @@
 
 /** Code units per `String.fromCharCode` call, well under engines' argument limits. */
 const DECODE_CHUNK = 8192;
-/** Inputs up to this length are decoded with a plain loop (cheaper than `apply`). */
-const SHORT_INPUT = 32;
 
 /**
  * Decodes bytes as latin-1: each byte becomes the code point of the same value.
@@ -32,11 +30,8 @@ const SHORT_INPUT = 32;
  * ```
  */
 export function decodeLatin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  if (end - start <= SHORT_INPUT) {
-    let out = "";
-    for (let i = start; i < end; i++) out += String.fromCharCode(bytes[i]);
-    return out;
-  }
+  // One flat string (a per-character concatenation would build a rope that every later
+  // charCodeAt has to flatten first).
   if (end - start <= DECODE_CHUNK) {
     return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }

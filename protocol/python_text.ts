@@ -140,16 +140,75 @@ export type FormatValue = string | number | bigint | boolean | null | undefined 
   toString(): string;
 };
 
-function formatOne(spec: string, value: FormatValue): string {
+function formatOne(spec: string, value: FormatValue, modifiers = ""): string {
+  let text: string;
+  let numeric = false;
   switch (spec) {
     case "d":
     case "i":
-      return typeof value === "number" ? String(Math.trunc(value)) : String(value);
+      text = typeof value === "number" ? String(Math.trunc(value)) : String(value);
+      numeric = typeof value === "number" || typeof value === "bigint";
+      break;
+    case "f":
+      numeric = typeof value === "number";
+      text = numeric ? pyFixed(value as number, 6) : String(value);
+      break;
     case "r":
-      return typeof value === "string" ? pyRepr(value) : String(value);
+      text = typeof value === "string" ? pyRepr(value) : String(value);
+      break;
     default:
-      return String(value);
+      text = String(value);
   }
+  return modifiers === "" ? text : applyModifiers(text, spec, numeric, value, modifiers);
+}
+
+/**
+ * `value` with `digits` decimals as Python's `%f` writes it: like `toFixed`, except that an
+ * exact tie rounds to even (Python: `"%.0f" % 2.5` is `2`; `toFixed` gives `3`).
+ */
+function pyFixed(value: number, digits: number): string {
+  const scale = 10 ** digits;
+  const scaled = Math.abs(value) * scale;
+  if (Number.isFinite(scaled) && scaled % 1 === 0.5 && Math.floor(scaled) % 2 === 0) {
+    return (Math.sign(value) * Math.floor(scaled) / scale).toFixed(digits);
+  }
+  return value.toFixed(digits);
+}
+
+const MODIFIERS = /^([-#0 +]*)(\d*)(?:\.(\d+))?$/;
+
+/** Python's conversion flags, minimum width and precision applied to a formatted value. */
+function applyModifiers(
+  text: string,
+  spec: string,
+  numeric: boolean,
+  value: FormatValue,
+  modifiers: string,
+): string {
+  const [, flags, widthText, precisionText] = MODIFIERS.exec(modifiers) ?? ["", "", "", undefined];
+  const width = widthText === "" ? 0 : Number(widthText);
+  const precision = precisionText === undefined ? null : Number(precisionText);
+  let sign = "";
+  let digits = text;
+  if (numeric) {
+    if (spec === "f" && precision !== null) digits = pyFixed(value as number, precision);
+    if (digits.startsWith("-")) {
+      sign = "-";
+      digits = digits.slice(1);
+    } else if (flags.includes("+")) {
+      sign = "+";
+    } else if (flags.includes(" ")) {
+      sign = " ";
+    }
+    if (spec !== "f" && precision !== null) digits = digits.padStart(precision, "0");
+  } else if (precision !== null && (spec === "s" || spec === "r")) {
+    digits = digits.slice(0, precision);
+  }
+  const body = sign + digits;
+  if (body.length >= width) return body;
+  if (flags.includes("-")) return body.padEnd(width, " ");
+  if (numeric && flags.includes("0")) return sign + digits.padStart(width - sign.length, "0");
+  return body.padStart(width, " ");
 }
 
 const FORMAT_PATTERN = /%(?:\(([^)]*)\))?([-#0 +]*\d*(?:\.\d+)?)([sdirf%])/g;
@@ -173,8 +232,19 @@ export function percentFormat(
   format: string,
   args: readonly FormatValue[] | Readonly<Record<string, FormatValue>>,
 ): string {
+  if (Array.isArray(args)) {
+    const compiled = compiledPositionalFormat(format);
+    if (compiled !== null) {
+      const { literals, specs, modifiers } = compiled;
+      let out = literals[0];
+      for (let i = 0; i < specs.length; i++) {
+        out += formatOne(specs[i], args[i], modifiers[i]) + literals[i + 1];
+      }
+      return out;
+    }
+  }
   let index = 0;
-  return format.replace(FORMAT_PATTERN, (_all, name: string | undefined, _flags, spec: string) => {
+  return format.replace(FORMAT_PATTERN, (_all, name: string | undefined, flags, spec: string) => {
     if (spec === "%") return "%";
     let value: FormatValue;
     if (name !== undefined) {
@@ -182,6 +252,54 @@ export function percentFormat(
     } else {
       value = Array.isArray(args) ? args[index++] : undefined;
     }
-    return formatOne(spec, value);
+    return formatOne(spec, value, flags);
   });
+}
+
+/** A positional format split once: `literals[i]` precedes placeholder `specs[i]`. */
+interface CompiledFormat {
+  readonly literals: readonly string[];
+  readonly specs: readonly string[];
+  /** Flags, width and precision of each placeholder (mostly empty). */
+  readonly modifiers: readonly string[];
+}
+
+/** Formats seen so far (log formats are a handful of constants), at most this many. */
+const COMPILED_FORMATS_MAX = 64;
+const compiledFormats: Map<string, CompiledFormat | null> = new Map();
+
+/**
+ * `format` split at its placeholders when every one is positional (`%s`, `%5d`, `%%`, ...);
+ * null when it names its arguments (the general path handles those).
+ */
+function compiledPositionalFormat(format: string): CompiledFormat | null {
+  const known = compiledFormats.get(format);
+  if (known !== undefined) return known;
+  const literals: string[] = [];
+  const specs: string[] = [];
+  const modifiers: string[] = [];
+  let literal = "";
+  let last = 0;
+  let compiled: CompiledFormat | null = { literals, specs, modifiers };
+  for (const match of format.matchAll(FORMAT_PATTERN)) {
+    const [all, name, flags, spec] = match;
+    literal += format.slice(last, match.index);
+    last = (match.index as number) + all.length;
+    if (spec === "%" && name === undefined && flags === "") {
+      literal += "%";
+      continue;
+    }
+    if (name !== undefined) {
+      compiled = null;
+      break;
+    }
+    literals.push(literal);
+    specs.push(spec);
+    modifiers.push(flags);
+    literal = "";
+  }
+  if (compiled !== null) literals.push(literal + format.slice(last));
+  if (compiledFormats.size >= COMPILED_FORMATS_MAX) compiledFormats.clear();
+  compiledFormats.set(format, compiled);
+  return compiled;
 }
