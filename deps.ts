@@ -17,11 +17,22 @@
 // deno-lint-ignore-file no-import-prefix
 // Source files must run from a remote URL, where deno.json's import map does not apply, so
 // the standard library is named by full `npm:` specifiers here (and only here).
-import * as stdPosix from "npm:deno-std@1.4.0/path/posix/mod.js";
-import * as stdAssert from "npm:deno-std@1.4.0/assert/mod.js";
+// One file per function rather than the packages' `mod.js`: the command line loads this
+// module, and the whole of `@std/assert` and `@std/path` would cost it megabytes of memory.
+import * as stdJoin from "npm:deno-std@1.4.0/path/posix/join.js";
+import * as stdNormalize from "npm:deno-std@1.4.0/path/posix/normalize.js";
+import * as stdResolve from "npm:deno-std@1.4.0/path/posix/resolve.js";
+import * as stdDirname from "npm:deno-std@1.4.0/path/posix/dirname.js";
+import * as stdBasename from "npm:deno-std@1.4.0/path/posix/basename.js";
+import * as stdFromFileUrl from "npm:deno-std@1.4.0/path/posix/from_file_url.js";
+import * as stdAssertOk from "npm:deno-std@1.4.0/assert/assert.js";
+import * as stdAssertEquals from "npm:deno-std@1.4.0/assert/equals.js";
+import * as stdAssertNotEquals from "npm:deno-std@1.4.0/assert/not_equals.js";
+import * as stdAssertStringIncludes from "npm:deno-std@1.4.0/assert/string_includes.js";
+import * as stdAssertMatch from "npm:deno-std@1.4.0/assert/match.js";
+import * as stdAssertThrows from "npm:deno-std@1.4.0/assert/throws.js";
+import * as stdAssertRejects from "npm:deno-std@1.4.0/assert/rejects.js";
 import * as stdParseArgs from "npm:deno-std@1.4.0/cli/parse_args.js";
-import * as stdHtml from "npm:deno-std@1.4.0/html/entities.js";
-import * as stdTypeByExt from "npm:deno-std@1.4.0/media_types/type_by_extension.js";
 
 /**
  * Joins POSIX path segments and normalises the result (`@std/path/posix` `join`).
@@ -32,7 +43,7 @@ import * as stdTypeByExt from "npm:deno-std@1.4.0/media_types/type_by_extension.
  * join("/srv", "www", "a.txt"); // "/srv/www/a.txt"
  * ```
  */
-export const join: (...paths: string[]) => string = stdPosix.join;
+export const join: (...paths: string[]) => string = stdJoin.join;
 
 /**
  * Lexically normalises a POSIX path (`@std/path/posix` `normalize`).
@@ -43,7 +54,7 @@ export const join: (...paths: string[]) => string = stdPosix.join;
  * normalize("/a/./b/../c"); // "/a/c"
  * ```
  */
-export const normalize: (path: string) => string = stdPosix.normalize;
+export const normalize: (path: string) => string = stdNormalize.normalize;
 
 /**
  * Resolves POSIX path segments to an absolute path (`@std/path/posix` `resolve`).
@@ -54,7 +65,7 @@ export const normalize: (path: string) => string = stdPosix.normalize;
  * resolve("/srv", "www"); // "/srv/www"
  * ```
  */
-export const resolve: (...paths: string[]) => string = stdPosix.resolve;
+export const resolve: (...paths: string[]) => string = stdResolve.resolve;
 
 /**
  * The directory part of a POSIX path (`@std/path/posix` `dirname`).
@@ -65,7 +76,7 @@ export const resolve: (...paths: string[]) => string = stdPosix.resolve;
  * dirname("/srv/www/a.txt"); // "/srv/www"
  * ```
  */
-export const dirname: (path: string) => string = stdPosix.dirname;
+export const dirname: (path: string) => string = stdDirname.dirname;
 
 /**
  * The last segment of a POSIX path (`@std/path/posix` `basename`).
@@ -76,7 +87,7 @@ export const dirname: (path: string) => string = stdPosix.dirname;
  * basename("/srv/www/a.txt"); // "a.txt"
  * ```
  */
-export const basename: (path: string, suffix?: string) => string = stdPosix.basename;
+export const basename: (path: string, suffix?: string) => string = stdBasename.basename;
 
 /**
  * Converts a `file:` URL to a POSIX path (`@std/path/posix` `fromFileUrl`).
@@ -87,30 +98,7 @@ export const basename: (path: string, suffix?: string) => string = stdPosix.base
  * fromFileUrl("file:///srv/a.txt"); // "/srv/a.txt"
  * ```
  */
-export const fromFileUrl: (url: string | URL) => string = stdPosix.fromFileUrl;
-
-/**
- * Escapes `&`, `<`, `>`, `"` and `'` as HTML entities (`@std/html` `escape`).
- *
- * @example Escape markup
- * ```ts
- * import { escape } from "./deps.ts";
- * escape("<b>"); // "&lt;b&gt;"
- * ```
- */
-export const escape: (str: string) => string = stdHtml.escape;
-
-/**
- * The media type the standard library knows for a file extension (`@std/media_types`).
- *
- * @example Look up an extension
- * ```ts
- * import { typeByExtension } from "./deps.ts";
- * typeByExtension(".css"); // "text/css; charset=UTF-8"
- * ```
- */
-export const typeByExtension: (extension: string) => string | undefined =
-  stdTypeByExt.typeByExtension;
+export const fromFileUrl: (url: string | URL) => string = stdFromFileUrl.fromFileUrl;
 
 /**
  * Parsed command-line arguments as `@std/cli` `parseArgs` returns them.
@@ -187,7 +175,7 @@ export const parseArgs: (args: string[], options?: ParseArgsOptions) => ParsedAr
  * assert(1 + 1 === 2);
  * ```
  */
-export const assert: (expr: unknown, msg?: string) => asserts expr = stdAssert.assert;
+export const assert: (expr: unknown, msg?: string) => asserts expr = stdAssertOk.assert;
 
 /**
  * Asserts deep equality (`@std/assert` `assertEquals`).
@@ -199,7 +187,7 @@ export const assert: (expr: unknown, msg?: string) => asserts expr = stdAssert.a
  * ```
  */
 export const assertEquals: <T>(actual: T, expected: T, msg?: string) => void =
-  stdAssert.assertEquals;
+  stdAssertEquals.assertEquals;
 
 /**
  * Asserts inequality (`@std/assert` `assertNotEquals`).
@@ -211,7 +199,7 @@ export const assertEquals: <T>(actual: T, expected: T, msg?: string) => void =
  * ```
  */
 export const assertNotEquals: <T>(actual: T, expected: T, msg?: string) => void =
-  stdAssert.assertNotEquals;
+  stdAssertNotEquals.assertNotEquals;
 
 /**
  * Asserts that a string contains another (`@std/assert` `assertStringIncludes`).
@@ -223,7 +211,7 @@ export const assertNotEquals: <T>(actual: T, expected: T, msg?: string) => void 
  * ```
  */
 export const assertStringIncludes: (actual: string, expected: string, msg?: string) => void =
-  stdAssert.assertStringIncludes;
+  stdAssertStringIncludes.assertStringIncludes;
 
 /**
  * Asserts that a string matches a pattern (`@std/assert` `assertMatch`).
@@ -235,7 +223,7 @@ export const assertStringIncludes: (actual: string, expected: string, msg?: stri
  * ```
  */
 export const assertMatch: (actual: string, expected: RegExp, msg?: string) => void =
-  stdAssert.assertMatch;
+  stdAssertMatch.assertMatch;
 
 /**
  * Asserts that a function throws (`@std/assert` `assertThrows`).
@@ -250,7 +238,7 @@ export const assertThrows: (
   fn: () => unknown,
   ErrorClass?: abstract new (...args: never[]) => Error,
   msgIncludes?: string,
-) => Error = stdAssert.assertThrows;
+) => Error = stdAssertThrows.assertThrows;
 
 /**
  * Asserts that a promise rejects (`@std/assert` `assertRejects`).
@@ -265,4 +253,4 @@ export const assertRejects: (
   fn: () => PromiseLike<unknown>,
   ErrorClass?: abstract new (...args: never[]) => Error,
   msgIncludes?: string,
-) => Promise<Error> = stdAssert.assertRejects;
+) => Promise<Error> = stdAssertRejects.assertRejects;

@@ -37,7 +37,12 @@ export class HTTPMessage implements Iterable<string> {
    * @param pairs Headers in the order received.
    */
   constructor(pairs: Iterable<HeaderPair> = []) {
-    for (const [name, value] of pairs) this.append(name, value);
+    if (Array.isArray(pairs)) {
+      // The parser's array: indexed, without the iterator protocol.
+      for (let i = 0; i < pairs.length; i++) this.append(pairs[i][0], pairs[i][1]);
+    } else {
+      for (const [name, value] of pairs) this.append(name, value);
+    }
   }
 
   /**

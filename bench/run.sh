@@ -10,7 +10,7 @@
 #   BENCH_WARMUP=2         seconds of wrk warm-up per target (not measured)
 #   BENCH_CONNECTIONS=50   wrk -c
 #   BENCH_THREADS=2        wrk -t
-#   BENCH_PORT_BASE=18300  ports BASE+1 ... BASE+8 are used (127.0.0.1 only)
+#   BENCH_PORT_BASE=18300  ports BASE+1 ... BASE+8, BASE+10, BASE+11 are used (127.0.0.1 only)
 #   BENCH_ONLY=regex       run only the targets whose id matches (e.g. '^base_')
 #   BENCH_PYTHON=path      CPython 3.13 (default: pyenv's 3.13.0)
 #   BENCH_OUT=path         report file (default: bench/results/<date>.md)
@@ -70,7 +70,7 @@ start() {
   local id=$1 label=$2 port=$3
   shift 3
   local log=$WORK/$id.log
-  [[ $id == *_cli ]] && log=/dev/null
+  [[ $id == *_cli || $id == *_cli_* ]] && log=/dev/null
   "$@" >"$WORK/$id.out" 2>"$log" &
   PID[$id]=$!
   PORT[$id]=$port
@@ -94,6 +94,9 @@ deno run --allow-write="$TREE" bench/make_tree.ts "$TREE" >/dev/null
 
 echo "== starting servers"
 P=$PORT_BASE
+# Ours run as the README's commands do (V8 defaults); the *_lowmem twins add V8 settings that
+# trade some speed for memory (a small young generation, GC on the main thread), for the record.
+LOWMEM_V8_FLAGS=--v8-flags=--max-semi-space-size=2,--single-threaded-gc
 start ours_base "httpserver BaseHTTPRequestHandler" $((P + 1)) \
   deno run --allow-net=127.0.0.1 bench/base_handler.ts $((P + 1))
 start python_base "CPython 3.13 BaseHTTPRequestHandler" $((P + 2)) \
@@ -112,6 +115,12 @@ start python_cli "CPython 3.13 -m http.server -p HTTP/1.1" $((P + 7)) \
 start serve_dir "Deno.serve + serveDir (deno-std 1.4.0)" $((P + 8)) \
   deno run --allow-net=127.0.0.1 --allow-read --allow-write bench/serve_dir.ts $((P + 8)) "$TREE"
 
+start ours_base_lowmem "httpserver BaseHTTPRequestHandler, low-memory V8 flags" $((P + 10)) \
+  deno run "$LOWMEM_V8_FLAGS" --allow-net=127.0.0.1 bench/base_handler.ts $((P + 10))
+start ours_cli_lowmem "httpserver cli.ts -p HTTP/1.1, low-memory V8 flags" $((P + 11)) \
+  deno run "$LOWMEM_V8_FLAGS" --allow-net=127.0.0.1 --allow-read="$TREE" cli.ts -b 127.0.0.1 \
+  -d "$TREE" -p HTTP/1.1 $((P + 11))
+
 for id in "${ORDER[@]}"; do wait_ready "$id" "http://127.0.0.1:${PORT[$id]}/"; done
 
 # Targets: id, server id, path. Comparisons sit next to each other, so drift during the run
@@ -122,6 +131,7 @@ TARGETS=(
   "base_raw_loop raw_loop /"
   "base_python python_base /"
   "base_python_tuned python_base_tuned /"
+  "base_ours_lowmem ours_base_lowmem /"
   "small_ours ours_cli /small.txt"
   "small_serve_dir serve_dir /small.txt"
   "small_python python_cli /small.txt"
@@ -131,6 +141,9 @@ TARGETS=(
   "list_ours ours_cli /dir/"
   "list_serve_dir serve_dir /dir/"
   "list_python python_cli /dir/"
+  "small_ours_lowmem ours_cli_lowmem /small.txt"
+  "big_ours_lowmem ours_cli_lowmem /big.bin"
+  "list_ours_lowmem ours_cli_lowmem /dir/"
 )
 
 {

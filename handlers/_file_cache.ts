@@ -159,11 +159,33 @@ export class FileContentCache {
    * @returns True when cached.
    */
   put(path: string, info: Deno.FileInfo, bytes: Uint8Array, now: number): boolean {
+    if (!info.isFile || bytes.length !== info.size) return false;
+    return this.#store(path, info, bytes, now);
+  }
+
+  /**
+   * Caches `bytes` made from a directory's entries (a listing page) under `key`, valid while
+   * the directory keeps the identity `info` had before its entries were read. Adding,
+   * removing or renaming an entry changes the directory's modification and change times;
+   * what the caller derives from more than the entry names and types (a symlink's target)
+   * must not be cached.
+   *
+   * @param key What the page is for (directory and anything else it depends on).
+   * @param info `stat` of the directory, taken before its entries were read.
+   * @param bytes The page.
+   * @param now The current time (milliseconds since the epoch).
+   * @returns True when cached.
+   */
+  putDerived(key: string, info: Deno.FileInfo, bytes: Uint8Array, now: number): boolean {
+    if (!info.isDirectory) return false;
+    return this.#store(key, info, bytes, now);
+  }
+
+  #store(path: string, info: Deno.FileInfo, bytes: Uint8Array, now: number): boolean {
     const mtimeMs = timeOf(info.mtime);
     const ctimeMs = timeOf(info.ctime);
     if (
-      mtimeMs === null || ctimeMs === null || !info.isFile || bytes.length !== info.size ||
-      !this.accepts(bytes.length) ||
+      mtimeMs === null || ctimeMs === null || !this.accepts(bytes.length) ||
       Math.max(mtimeMs, ctimeMs) > now - FILE_CACHE_SETTLE_MS
     ) {
       return false;

@@ -410,21 +410,37 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * @returns The page to copy, or null after an error.
    */
   async list_directory(path: string): Promise<BodySource | null> {
-    const entries: DirectoryEntry[] = [];
-    try {
-      // One synchronous directory read instead of an async call per entry.
-      for (const entry of Deno.readDirSync(path)) {
-        let isDirectory = entry.isDirectory;
-        if (entry.isSymlink) {
-          isDirectory = statOrNull(joinPath(path, entry.name))?.isDirectory ?? false;
+    const title = displayPath(this.path);
+    // A listing depends on the entries' names and types only (symlinks aside, see below), so
+    // it is reused while the directory's own stat is unchanged. The key holds the title too.
+    const cache = this.file_cache;
+    const before = cache === null ? null : statOrNull(path);
+    const key = `${path}\0${title}`;
+    const cached = before === null ? null : (cache as FileContentCache).get(key, before);
+    let page: Uint8Array;
+    if (cached !== null) {
+      page = cached;
+    } else {
+      const entries: DirectoryEntry[] = [];
+      let symlinks = false;
+      try {
+        // One synchronous directory read instead of an async call per entry.
+        for (const entry of Deno.readDirSync(path)) {
+          let isDirectory = entry.isDirectory;
+          if (entry.isSymlink) {
+            symlinks = true;
+            isDirectory = statOrNull(joinPath(path, entry.name))?.isDirectory ?? false;
+          }
+          entries.push({ name: entry.name, isDirectory, isSymlink: entry.isSymlink });
         }
-        entries.push({ name: entry.name, isDirectory, isSymlink: entry.isSymlink });
+      } catch {
+        await this.send_error(404, "No permission to list directory");
+        return null;
       }
-    } catch {
-      await this.send_error(404, "No permission to list directory");
-      return null;
+      page = renderDirectoryListing(title, entries);
+      // A symlink's target can change type without the directory changing: not cached.
+      if (before !== null && !symlinks) cache?.putDerived(key, before, page, Date.now());
     }
-    const page = renderDirectoryListing(displayPath(this.path), entries);
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(page.length));
@@ -462,14 +478,22 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return;
     }
     const size = source instanceof FileSource ? source.size : COPY_CHUNK_SIZE;
-    // The writer copies or sends each chunk before it resolves, so one buffer serves all.
-    const buffer = new Uint8Array(Math.max(1, Math.min(size, COPY_CHUNK_SIZE)));
+    // The writer copies or sends each chunk before it resolves, so one buffer serves all, and
+    // the connection keeps it for its next large file (no garbage per download).
+    const length = Math.max(1, Math.min(size, COPY_CHUNK_SIZE));
+    let buffer = this.#copyBuffer;
+    if (buffer === null || buffer.length < length) {
+      buffer = this.#copyBuffer = new Uint8Array(length);
+    }
     while (true) {
       const n = await source.read(buffer);
       if (n === null || n === 0) break;
       await outputfile.write(buffer.subarray(0, n));
     }
   }
+
+  /** The buffer `copyfile` streams large files through, kept for the connection's life. */
+  #copyBuffer: Uint8Array | null = null;
 
   /**
    * The `Content-type` of a file: `extensions_map` first (exact, then lower-cased extension),

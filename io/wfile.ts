@@ -152,7 +152,7 @@ export class WFile {
     }
     const n = data.length;
     if (n === 0) return Promise.resolve(0);
-    if (this.#staged + n <= WRITE_COALESCE_LIMIT) {
+    if (this.#staged + n < WRITE_COALESCE_LIMIT) {
       this.#room(n).set(data, this.#staged);
       this.#staged += n;
       return Promise.resolve(n);

@@ -106,19 +106,20 @@ export interface HeaderBlockExtent {
  * ```
  */
 export function findHeaderBlockEnd(buf: Uint8Array): HeaderBlockExtent | null {
+  // A plain loop: header lines are short, and TypedArray#indexOf costs a call per line.
   let lineStart = 0;
   let lines = 0;
   let longest = 0;
-  while (lineStart < buf.length) {
-    const lf = buf.indexOf(0x0a, lineStart);
-    if (lf < 0) return null;
+  const length = buf.length;
+  for (let i = 0; i < length; i++) {
+    if (buf[i] !== 0x0a) continue;
     lines++;
-    const length = lf - lineStart;
-    if (length + 1 > longest) longest = length + 1;
-    if (length === 0 || (length === 1 && buf[lineStart] === 0x0d)) {
-      return { end: lf + 1, lines, longest };
+    const lineLength = i - lineStart;
+    if (lineLength + 1 > longest) longest = lineLength + 1;
+    if (lineLength === 0 || (lineLength === 1 && buf[lineStart] === 0x0d)) {
+      return { end: i + 1, lines, longest };
     }
-    lineStart = lf + 1;
+    lineStart = i + 1;
   }
   return null;
 }
@@ -149,6 +150,8 @@ export function parseHeaderBlock(block: string): HeaderPair[] {
   let name: string | null = null;
   let valueStart = 0;
   let valueEnd = 0;
+  /** Where the header's first line ends (before its line end), while it has no continuation. */
+  let firstLineEnd = -1;
   let pos = 0;
   while (pos < length) {
     let end = pos;
@@ -165,7 +168,10 @@ export function parseHeaderBlock(block: string): HeaderPair[] {
     const first = block.charCodeAt(pos);
     if (first === 0x20 || first === 0x09) {
       // A continuation line; after a skipped line it is dropped, as the email parser does.
-      if (name !== null) valueEnd = next;
+      if (name !== null) {
+        valueEnd = next;
+        firstLineEnd = -1;
+      }
       pos = next;
       continue;
     }
@@ -182,7 +188,7 @@ export function parseHeaderBlock(block: string): HeaderPair[] {
     const unixFrom = colon < 0 && block.startsWith("From ", pos);
     if (colon < 0 && !unixFrom) break;
     if (name !== null) {
-      headers.push([name, stripLineEnds(block.slice(valueStart, valueEnd))]);
+      headers.push([name, headerValue(block, valueStart, valueEnd, firstLineEnd)]);
       name = null;
     }
     // "From " lines (envelope, misplaced or trailing) and lines with an empty name are
@@ -197,9 +203,22 @@ export function parseHeaderBlock(block: string): HeaderPair[] {
       }
       valueStart = start;
       valueEnd = next;
+      firstLineEnd = end;
     }
     pos = next;
   }
-  if (name !== null) headers.push([name, stripLineEnds(block.slice(valueStart, valueEnd))]);
+  if (name !== null) headers.push([name, headerValue(block, valueStart, valueEnd, firstLineEnd)]);
   return headers;
+}
+
+/**
+ * A header's value: up to the end of its last line with the trailing CR/LF run removed. A
+ * one-line value ends where its line does (`firstLineEnd`), so no second string is made.
+ */
+function headerValue(block: string, start: number, end: number, firstLineEnd: number): string {
+  if (firstLineEnd >= 0) {
+    // One line: `end` is past its line end; the value stops before it (or at the block end).
+    return block.slice(start, Math.max(start, firstLineEnd));
+  }
+  return stripLineEnds(block.slice(start, end));
 }

@@ -93,6 +93,29 @@ function digitsValue(text: string, start: number, end: number): number {
   return value;
 }
 
+const HTTP_1_1: [number, number] = [1, 1];
+const HTTP_1_0: [number, number] = [1, 0];
+
+/**
+ * The words of the usual request line, `METHOD SP target SP version` in printable ASCII with
+ * single spaces, found with three `indexOf` calls; null for any other shape, which
+ * `splitWhitespace` (Python's `str.split()`) then handles. Both give the same words whenever
+ * this one answers.
+ */
+function splitPlainRequestLine(line: string): string[] | null {
+  const first = line.indexOf(" ");
+  if (first <= 0) return null;
+  const second = line.indexOf(" ", first + 1);
+  if (second <= first + 1 || second === line.length - 1 || line.indexOf(" ", second + 1) >= 0) {
+    return null;
+  }
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (code > 0x7e || (code < 0x21 && code !== 0x20)) return null;
+  }
+  return [line.slice(0, first), line.slice(first + 1, second), line.slice(second + 1)];
+}
+
 /**
  * Parses a request line (latin-1 decoded) as CPython 3.13 does.
  *
@@ -108,12 +131,25 @@ function digitsValue(text: string, start: number, end: number): number {
  */
 export function parseRequestLine(raw: string, protocolVersion: string): RequestLine | null {
   const requestline = stripLineEnds(raw);
-  const words = splitWhitespace(requestline);
+  const words = splitPlainRequestLine(requestline) ?? splitWhitespace(requestline);
   if (words.length === 0) return null;
-  const result: RequestLine = { requestline, keepAlive: false, simple: false };
+  // Every field present from the start: one object shape for every parse.
+  const result: RequestLine = {
+    requestline,
+    command: undefined,
+    path: undefined,
+    requestVersion: undefined,
+    keepAlive: false,
+    simple: false,
+    error: undefined,
+  };
   if (words.length >= 3) {
     const version = words[words.length - 1];
-    const number = parseVersionToken(version);
+    const number = version === "HTTP/1.1"
+      ? HTTP_1_1
+      : version === "HTTP/1.0"
+      ? HTTP_1_0
+      : parseVersionToken(version);
     if (number === null) {
       result.error = new BadRequestLineError(`Bad request version (${pyRepr(version)})`);
       return result;

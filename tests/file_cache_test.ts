@@ -243,3 +243,45 @@ Deno.test("file cache: null turns it off, and files past the entry size are neve
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("file cache: a settled listing is reused until an entry changes; symlinks opt out", async () => {
+  await withCachingServer(async (root, base, cache) => {
+    await Deno.mkdir(`${root}/plain`);
+    await Deno.mkdir(`${root}/linked`);
+    for (const name of ["a.txt", "b.txt"]) {
+      await Deno.writeTextFile(`${root}/plain/${name}`, name);
+      await Deno.writeTextFile(`${root}/linked/${name}`, name);
+    }
+    await Deno.symlink(`${root}/plain`, `${root}/linked/to-plain`);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_WAIT_MS));
+
+    const first = await curl(`${base}/plain/`);
+    assertEquals(first.status, 200);
+    const page = first.body;
+    assertEquals(cache.byteLength, encoder.encode(page).length);
+    const again = await curl(`${base}/plain/`);
+    assertEquals([again.body, again.headers.get("content-length")], [
+      page,
+      first.headers.get("content-length"),
+    ]);
+
+    // A new entry changes the directory: listed on the very next request.
+    await Deno.writeTextFile(`${root}/plain/c.txt`, "c");
+    const added = await curl(`${base}/plain/`);
+    assert(added.body.includes('<a href="c.txt">c.txt</a>'), added.body);
+    // A rename too.
+    await Deno.rename(`${root}/plain/a.txt`, `${root}/plain/z.txt`);
+    const renamed = await curl(`${base}/plain/`);
+    assert(renamed.body.includes("z.txt") && !renamed.body.includes("a.txt"), renamed.body);
+
+    // A directory holding a symlink is listed fresh every time (its target may change type).
+    const cachedBefore = cache.byteLength;
+    const linked = await curl(`${base}/linked/`);
+    assert(linked.body.includes('<a href="to-plain/">to-plain@</a>'), linked.body);
+    assertEquals(cache.byteLength, cachedBefore);
+    await Deno.remove(`${root}/plain`, { recursive: true });
+    await Deno.writeTextFile(`${root}/plain`, "now a file");
+    const retargeted = await curl(`${base}/linked/`);
+    assert(retargeted.body.includes('<a href="to-plain">to-plain@</a>'), retargeted.body);
+  });
+});

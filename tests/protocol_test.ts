@@ -64,6 +64,7 @@ Deno.test("parseRequestLine() splits a request line and strips any mix of CR/LF"
     requestVersion: "HTTP/1.0",
     keepAlive: false,
     simple: false,
+    error: undefined,
   });
 });
 
