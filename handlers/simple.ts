@@ -160,6 +160,32 @@ function statOrNull(path: string): Deno.FileInfo | null {
   }
 }
 
+/** A `stat` result and when it was started (`performance.now()`). */
+interface RecentStat {
+  readonly info: Deno.FileInfo | null;
+  readonly startedAt: number;
+}
+
+/** Most paths whose latest `stat` is remembered (the map is emptied when full). */
+const RECENT_STATS_MAX = 256;
+const recentStats: Map<string, RecentStat> = new Map();
+
+/**
+ * `statOrNull(path)` for a request whose bytes had all arrived by `receivedAt`: the latest
+ * stat of the path is reused when it started after that moment, so it saw the file as it was
+ * at some time between the request's arrival and its answer, exactly what a fresh stat could
+ * see (requests served in the same turn of the event loop share one stat).
+ */
+function statSince(path: string, receivedAt: number): Deno.FileInfo | null {
+  const recent = recentStats.get(path);
+  if (recent !== undefined && recent.startedAt > receivedAt) return recent.info;
+  const startedAt = performance.now();
+  const info = statOrNull(path);
+  if (recentStats.size >= RECENT_STATS_MAX) recentStats.clear();
+  recentStats.set(path, { info, startedAt });
+  return info;
+}
+
 /**
  * An open file with the size it had when its headers were sent. Copying stops at that size,
  * so the body always matches the `Content-Length` sent, even if the file grows meanwhile.
@@ -295,7 +321,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<BodySource | null> {
     let path = this.translate_path(this.path);
-    let info = statOrNull(path);
+    let info = this.#stat(path);
     if (info?.isDirectory) {
       // Python's urlsplit may raise ValueError here (`http://[x/../../dir`): the error
       // propagates and the connection is dropped unanswered, as in CPython.
@@ -414,7 +440,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     // A listing depends on the entries' names and types only (symlinks aside, see below), so
     // it is reused while the directory's own stat is unchanged. The key holds the title too.
     const cache = this.file_cache;
-    const before = cache === null ? null : statOrNull(path);
+    const before = cache === null ? null : this.#stat(path);
     const key = `${path}\0${title}`;
     const cached = before === null ? null : (cache as FileContentCache).get(key, before);
     let page: Uint8Array;
@@ -490,6 +516,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       if (n === null || n === 0) break;
       await outputfile.write(buffer.subarray(0, n));
     }
+  }
+
+  /**
+   * A stat of `path` as of this request (see `statSince`); with `file_cache` null, always a
+   * fresh one, as CPython does.
+   */
+  #stat(path: string): Deno.FileInfo | null {
+    return this.file_cache === null ? statOrNull(path) : statSince(path, this.rfile.lastFillAt);
   }
 
   /** The buffer `copyfile` streams large files through, kept for the connection's life. */

@@ -73,6 +73,11 @@ export class RFile {
   onData: (() => void) | null = null;
   /** Bytes received from the connection so far. */
   bytesReceived = 0;
+  /**
+   * `performance.now()` when the last read from the connection completed: every buffered byte
+   * had arrived by then (0 before the first read).
+   */
+  lastFillAt = 0;
 
   /**
    * Creates the instance.
@@ -152,6 +157,7 @@ export class RFile {
     }
     this.#end += n;
     this.bytesReceived += n;
+    this.lastFillAt = performance.now();
     if (this.onData !== null) this.onData();
     return true;
   }
