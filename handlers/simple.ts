@@ -204,6 +204,7 @@ export class FileSource implements BodySource {
   /** Bytes to send. */
   readonly size: number;
   #remaining: number;
+  #readSync = true;
 
   /**
    * Creates the source.
@@ -217,11 +218,24 @@ export class FileSource implements BodySource {
     this.#remaining = size;
   }
 
-  /** Reads the next bytes into `p`; null once `size` bytes were read or at end of file. */
+  /**
+   * Reads the next bytes into `p`; null once `size` bytes were read or at end of file.
+   * Reads are synchronous (a page-cache copy, without a hop through Deno's blocking-task
+   * pool) while each takes under {@linkcode SYNC_READ_LIMIT_MS}; after a slower one (a cold
+   * or slow disk) the rest of the file is read asynchronously, so other connections are not
+   * held up.
+   */
   async read(p: Uint8Array): Promise<number | null> {
     if (this.#remaining <= 0) return null;
     const target = p.length > this.#remaining ? p.subarray(0, this.#remaining) : p;
-    const n = await this.file.read(target);
+    let n: number | null;
+    if (this.#readSync) {
+      const started = performance.now();
+      n = this.file.readSync(target);
+      if (performance.now() - started > SYNC_READ_LIMIT_MS) this.#readSync = false;
+    } else {
+      n = await this.file.read(target);
+    }
     if (n === null) return null;
     this.#remaining -= n;
     return n;
@@ -556,6 +570,12 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
   if (!TYPESCRIPT_EXTENSIONS.test(path)) return ctype;
   return /\.tsx$/i.test(path) ? "text/tsx" : "application/typescript";
 }
+
+/**
+ * A synchronous file read slower than this (milliseconds) switches the rest of that file to
+ * asynchronous reads: the disk is not serving from its cache, and the event loop must not wait.
+ */
+const SYNC_READ_LIMIT_MS = 2;
 
 /** Files up to this size are read in one synchronous call (a page-cache copy). */
 const SMALL_FILE_SIZE = FILE_CACHE_ENTRY_BYTES;
