@@ -68,18 +68,27 @@ function pad2(n: number): string {
  * ```
  */
 export function formatHttpDate(epochMs: number): string {
-  const second = Math.floor(epochMs / 1000);
-  if (second === lastFormattedSecond) return lastFormatted;
-  lastFormatted = formatHttpDateUncached(second);
-  lastFormattedSecond = second;
-  return lastFormatted;
+  return lastModifiedDate(epochMs);
 }
 
-/** The last second {@linkcode formatHttpDate} formatted (a file's `Last-Modified`, repeated). */
-let lastFormattedSecond = Number.NaN;
-let lastFormatted = "";
+/**
+ * Wraps a formatter of whole seconds so that each second is formatted once: the last second
+ * and its text are kept (dates repeat: the current time, a file's `Last-Modified`).
+ */
+function memoBySecond(format: (second: number) => string): (epochMs: number) => string {
+  let lastSecond = Number.NaN;
+  let last = "";
+  return (epochMs) => {
+    const second = Math.floor(epochMs / 1000);
+    if (second !== lastSecond) {
+      last = format(second);
+      lastSecond = second;
+    }
+    return last;
+  };
+}
 
-function formatHttpDateUncached(second: number): string {
+function httpDateOfSecond(second: number): string {
   const d = new Date(second * 1000);
   const weekday = WEEKDAY_NAMES[(d.getUTCDay() + 6) % 7];
   return `${weekday}, ${pad2(d.getUTCDate())} ${MONTH_NAMES[d.getUTCMonth() + 1]} ${
@@ -87,8 +96,17 @@ function formatHttpDateUncached(second: number): string {
   } ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
 }
 
-let cachedSecond = -1;
-let cachedDate = "";
+function logDateOfSecond(second: number): string {
+  const d = new Date(second * 1000);
+  return `${pad2(d.getDate())}/${MONTH_NAMES[d.getMonth() + 1]}/${
+    String(d.getFullYear()).padStart(4, "0")
+  } ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/** Dates of files (`Last-Modified`), of the current time, and of log lines: one memo each. */
+const lastModifiedDate = memoBySecond(httpDateOfSecond);
+const nowHttpDate = memoBySecond(httpDateOfSecond);
+const logDate = memoBySecond(logDateOfSecond);
 
 /**
  * The current time as an HTTP date, computed at most once per second.
@@ -102,13 +120,7 @@ let cachedDate = "";
  * ```
  */
 export function currentHttpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedDate = formatHttpDateUncached(second);
-  }
-  return cachedDate;
+  return nowHttpDate(Date.now());
 }
 
 /**
@@ -124,20 +136,5 @@ export function currentHttpDate(): string {
  * ```
  */
 export function formatLogDate(epochMs: number): string {
-  const second = Math.floor(epochMs / 1000);
-  if (second === logDateSecond) return logDate;
-  logDate = formatLogDateUncached(epochMs);
-  logDateSecond = second;
-  return logDate;
-}
-
-/** The second {@linkcode formatLogDate} last formatted (log lines come many per second). */
-let logDateSecond = Number.NaN;
-let logDate = "";
-
-function formatLogDateUncached(epochMs: number): string {
-  const d = new Date(epochMs);
-  return `${pad2(d.getDate())}/${MONTH_NAMES[d.getMonth() + 1]}/${
-    String(d.getFullYear()).padStart(4, "0")
-  } ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  return logDate(epochMs);
 }
