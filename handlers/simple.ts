@@ -24,9 +24,9 @@ import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
 import { BaseHTTPRequestHandler } from "./base.ts";
 import { type DirectoryEntry, renderDirectoryListing } from "./_directory_listing.ts";
 import { FILE_CACHE_ENTRY_BYTES, FileContentCache } from "./_file_cache.ts";
+import { directoryRedirectLocation, displayPath, translatePath } from "./_url_path.ts";
 
 export { FileContentCache };
-import { directoryRedirectLocation, displayPath, translatePath } from "./_url_path.ts";
 
 /**
  * What `send_head` returns for the caller to copy: an open file or an in-memory page.

@@ -201,15 +201,8 @@ export class RFile {
    * @returns The line as latin-1 text; empty at end of stream.
    */
   async readlineLatin1(limit = -1): Promise<string> {
-    if (this.#start === this.#end) {
-      if (!(await this.#fill())) return "";
-      const line = this.readlineBufferedLatin1(limit);
-      if (line !== null) return line;
-    } else {
-      const line = this.readlineBufferedLatin1(limit);
-      if (line !== null) return line;
-    }
-    return decodeLatin1(await this.readline(limit));
+    if (this.#start === this.#end && !(await this.#fill())) return "";
+    return this.readlineBufferedLatin1(limit) ?? decodeLatin1(await this.readline(limit));
   }
 
   /** Length of the next buffered line (LF included, at most `limit`), or -1 if incomplete. */
