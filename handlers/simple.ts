@@ -287,9 +287,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** The directory served. */
   directory: string;
   /**
-   * Contents of small files, reused while a fresh `stat` shows the file unchanged (same
-   * inode, size, modification and change time); shared by every handler of this class by
-   * default. Set to null to read every file from disk on every request, as CPython does.
+   * Contents of small files and directory listings, reused while a fresh `stat` shows the
+   * file or directory unchanged (same inode, size, modification and change time); one cache
+   * is shared by every handler by default. Set to null to read every file and directory from
+   * disk on every request, as CPython does.
    */
   file_cache: FileContentCache | null = DEFAULT_FILE_CACHE;
 
