@@ -711,16 +711,8 @@ export class BaseHTTPRequestHandler {
 
   /** `server_version + " " + sys_version`: the `Server` header. */
   version_string(): string {
-    const server = this.server_version;
-    const sys = this.sys_version;
-    if (server !== this.#versionParts[0] || sys !== this.#versionParts[1]) {
-      this.#versionParts = [server, sys, `${server} ${sys}`];
-    }
-    return this.#versionParts[2];
+    return `${this.server_version} ${this.sys_version}`;
   }
-
-  /** `version_string()`'s last answer and the two attributes it was made from. */
-  #versionParts: [string, string, string] = ["", "", ""];
 
   /**
    * A time as an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).

@@ -355,6 +355,21 @@ async function readResponse(
   return { head, body };
 }
 
+/** What one more read gives within `ms`: null at EOF, a byte count, or "timeout". */
+async function nextRead(conn: Deno.Conn, ms: number): Promise<number | null | "timeout"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const read = conn.read(new Uint8Array(16));
+  read.catch(() => {});
+  try {
+    return await Promise.race([
+      read,
+      new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function writeAll(conn: Deno.Conn, text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text);
   let offset = 0;
@@ -386,12 +401,7 @@ Deno.test("cli: -p HTTP/1.1 keeps the connection alive across requests", async (
           const third = await readResponse(conn, pending);
           assertEquals(new TextDecoder().decode(third.body), "inner\n");
           // After `Connection: close` the server closes.
-          const tail = new Uint8Array(16);
-          const n = await Promise.race([
-            conn.read(tail),
-            new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5000)),
-          ]);
-          assertEquals(n, null);
+          assertEquals(await nextRead(conn, 5000), null);
         } finally {
           conn.close();
         }
@@ -413,12 +423,7 @@ Deno.test("cli: the default HTTP/1.0 closes the connection after one response", 
         const first = await readResponse(conn, pending);
         assertMatch(first.head, /^HTTP\/1\.0 200 OK\r\n/);
         assertEquals(first.body, text);
-        const tail = new Uint8Array(16);
-        const n = await Promise.race([
-          conn.read(tail),
-          new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5000)),
-        ]);
-        assertEquals(n, null);
+        assertEquals(await nextRead(conn, 5000), null);
       } finally {
         conn.close();
       }
