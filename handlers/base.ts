@@ -36,12 +36,7 @@ import {
   MAX_LINE_LENGTH,
   MODULE_VERSION,
 } from "../constants.ts";
-import {
-  ClientDisconnectedError,
-  HeaderValueError,
-  ProtocolError,
-  SocketTimeoutError,
-} from "../errors.ts";
+import { ClientDisconnectedError, ProtocolError, SocketTimeoutError } from "../errors.ts";
 import { HTTPMessage } from "../headers.ts";
 import { RequestDeadline } from "../io/request_deadline.ts";
 import { RESOLVED_WAIT, RFile } from "../io/rfile.ts";
@@ -61,6 +56,7 @@ import {
 import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
 import { scrubLogMessage } from "../protocol/log_scrub.ts";
 import { type FormatValue, percentFormat, pyRepr, stripLineEnds } from "../protocol/python_text.ts";
+import { HeaderLineCache } from "../protocol/header_lines.ts";
 import { parseRequestLine } from "../protocol/request_line.ts";
 import { responses, type StatusText } from "../status.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
@@ -69,17 +65,12 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const CONNECTION_LENGTH = "connection".length;
 const encoder = new TextEncoder();
 const stderrEncoder = new TextEncoder();
-/**
- * Whether header text holds CR, LF or NUL (response splitting) or goes beyond latin-1. A
- * plain loop: header names and values are short, and this runs for every header sent.
- */
-function isUnsendableHeaderText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code <= 0x0d ? code === 0x0d || code === 0x0a || code === 0 : code > 0xff) return true;
-  }
-  return false;
-}
+/** `WFile`'s own `write`: when a handler's `wfile` has it, header lines skip the join. */
+const WFILE_WRITE = WFile.prototype.write;
+/** Status and header lines, encoded once and shared by every handler. */
+const HEADER_LINES = new HeaderLineCache();
+/** The last `version_string()` result and the two parts it was made of. */
+let lastVersion = { server: "", sys: "", text: " " };
 
 /**
  * Milliseconds a connection that has sent nothing yet may still take to start its request
@@ -258,8 +249,11 @@ export class BaseHTTPRequestHandler {
   request_version: string = "";
   /** The request headers. */
   headers: HTTPMessage = new HTTPMessage();
-  /** Status line and headers buffered until `end_headers()`. */
-  _headers_buffer: string[] = [];
+  /**
+   * Status line and header lines buffered until `end_headers()`, as latin-1 bytes (as in
+   * Python). The arrays may be shared between responses: replace entries, never change them.
+   */
+  _headers_buffer: Uint8Array[] = [];
 
   #phase: ConnectionPhase = "new";
   #requests = 0;
@@ -640,8 +634,9 @@ export class BaseHTTPRequestHandler {
   send_response_only(code: number, message?: string): void {
     if (this.request_version === "HTTP/0.9") return;
     const reason = message ?? this.responses[code]?.[0] ?? "";
-    if (isUnsendableHeaderText(reason)) throw new HeaderValueError("status line", reason);
-    this._headers_buffer.push(`${this.protocol_version} ${Math.trunc(code)} ${reason}\r\n`);
+    this._headers_buffer.push(
+      HEADER_LINES.statusLine(this.protocol_version, Math.trunc(code), reason),
+    );
   }
 
   /**
@@ -655,10 +650,7 @@ export class BaseHTTPRequestHandler {
   send_header(keyword: string, value: string | number): void {
     const text = typeof value === "string" ? value : String(value);
     if (this.request_version !== "HTTP/0.9") {
-      if (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(text)) {
-        throw new HeaderValueError(keyword, text);
-      }
-      this._headers_buffer.push(`${keyword}: ${text}\r\n`);
+      this._headers_buffer.push(HEADER_LINES.headerLine(keyword, text));
     }
     if (keyword.length === CONNECTION_LENGTH && keyword.toLowerCase() === "connection") {
       const lower = text.toLowerCase();
@@ -670,17 +662,29 @@ export class BaseHTTPRequestHandler {
   /** Ends the header block and writes it (nothing for HTTP/0.9 requests). */
   end_headers(): Promise<void> {
     if (this.request_version === "HTTP/0.9") return RESOLVED;
-    this._headers_buffer.push("\r\n");
+    this._headers_buffer.push(HEADER_LINES.endOfHeaders());
     return this.flush_headers();
   }
 
   /** Writes the buffered status line and headers in one write and empties the buffer. */
   flush_headers(): Promise<void> {
     if (this._headers_buffer.length === 0) return RESOLVED;
-    const text = this._headers_buffer.join("");
+    const lines = this._headers_buffer;
     this._headers_buffer = [];
-    // Every character is latin-1 (send_header and send_response_only checked).
-    return this.wfile.write(text, "latin1") as Promise<unknown> as Promise<void>;
+    const wfile = this.wfile;
+    if (wfile.write === WFILE_WRITE) {
+      return wfile.writeChunks(lines) as Promise<unknown> as Promise<void>;
+    }
+    // A `wfile` with a `write` of its own gets one call with the joined lines, as in CPython.
+    let length = 0;
+    for (let i = 0; i < lines.length; i++) length += lines[i].length;
+    const block = new Uint8Array(length);
+    let offset = 0;
+    for (let i = 0; i < lines.length; i++) {
+      block.set(lines[i], offset);
+      offset += lines[i].length;
+    }
+    return wfile.write(block) as Promise<unknown> as Promise<void>;
   }
 
   /**
@@ -711,7 +715,14 @@ export class BaseHTTPRequestHandler {
 
   /** `server_version + " " + sys_version`: the `Server` header. */
   version_string(): string {
-    return `${this.server_version} ${this.sys_version}`;
+    const server = this.server_version;
+    const sys = this.sys_version;
+    // One string object while both parts stay the same: the `Server` line is then found in
+    // the line cache by a hash the string already carries.
+    if (server !== lastVersion.server || sys !== lastVersion.sys) {
+      lastVersion = { server, sys, text: `${server} ${sys}` };
+    }
+    return lastVersion.text;
   }
 
   /**

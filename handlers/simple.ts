@@ -313,6 +313,16 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       Deno.cwd();
   }
 
+  /**
+   * As in the base class; `rfile` also records when each read completes, so that requests
+   * whose bytes had all arrived before a `stat` started can share its result.
+   */
+  override setup(): void | Promise<void> {
+    const done = super.setup();
+    this.rfile.trackFillTime = true;
+    return done;
+  }
+
   /** Serves a GET request: headers, then the file or listing. */
   async do_GET(): Promise<void> {
     const source = await this.send_head();

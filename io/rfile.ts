@@ -74,10 +74,20 @@ export class RFile {
   /** Bytes received from the connection so far. */
   bytesReceived = 0;
   /**
-   * `performance.now()` when the last read from the connection completed: every buffered byte
-   * had arrived by then (0 before the first read).
+   * Record when each read from the connection completes, for {@linkcode lastFillAt} (off by
+   * default: a clock read per read is a measurable cost on the keep-alive path).
    */
-  lastFillAt = 0;
+  trackFillTime = false;
+  #lastFillAt = 0;
+
+  /**
+   * `performance.now()` when the last read from the connection completed: every buffered byte
+   * had arrived by then (0 before the first read). Without {@linkcode trackFillTime} it is the
+   * current time, which is as true, only less precise.
+   */
+  get lastFillAt(): number {
+    return this.trackFillTime ? this.#lastFillAt : performance.now();
+  }
 
   /**
    * Creates the instance.
@@ -157,7 +167,7 @@ export class RFile {
     }
     this.#end += n;
     this.bytesReceived += n;
-    this.lastFillAt = performance.now();
+    if (this.trackFillTime) this.#lastFillAt = performance.now();
     if (this.onData !== null) this.onData();
     return true;
   }

@@ -26,8 +26,6 @@ import { isDisconnect } from "./connection_errors.ts";
 
 const encoder = new TextEncoder();
 const RESOLVED: Promise<void> = Promise.resolve();
-/** Latin-1 text up to this length is copied by a loop rather than the native encoder. */
-const LATIN1_LOOP_LIMIT = 1024;
 /** First size of a connection's staging buffer; it doubles up to the coalescing limit. */
 const INITIAL_STAGE_SIZE = 16 * 1024;
 
@@ -43,27 +41,6 @@ const INITIAL_STAGE_SIZE = 16 * 1024;
  * ```
  */
 export type TextEncoding = "utf-8" | "latin1";
-
-/**
- * Writers holding unsent bytes. One timer, shared by every connection, flushes them on the
- * next tick; it is never cancelled (a tick with nothing to flush costs nothing), so its cost
- * is paid at most once per tick rather than once per response.
- */
-const dirtyWriters: Set<WFile> = new Set();
-let flushTimer: ReturnType<typeof setTimeout> | undefined;
-
-function flushDirtyWriters(): void {
-  flushTimer = undefined;
-  if (dirtyWriters.size === 0) return;
-  const writers = [...dirtyWriters];
-  dirtyWriters.clear();
-  for (const writer of writers) writer.flush().catch(() => {});
-}
-
-function markDirty(writer: WFile): void {
-  dirtyWriters.add(writer);
-  flushTimer ??= setTimeout(flushDirtyWriters, 0);
-}
 
 /**
  * A coalescing writer over a {@linkcode ByteConnection}.
@@ -93,6 +70,33 @@ export class WFile {
   #written = 0;
   /** Milliseconds a single socket write may wait, or null for no limit. */
   timeoutMs: number | null = null;
+
+  /**
+   * Writers that took bytes since the last tick. One timer, shared by every connection,
+   * flushes whichever of them still hold unsent bytes on the next tick; it is never cancelled
+   * (a tick with nothing to flush costs nothing), so its cost is paid at most once per tick
+   * rather than once per response. A plain array and a flag per writer: a `Set` that gains
+   * and loses a member with every response reallocates its table as it goes.
+   */
+  static #listedWriters: WFile[] = [];
+  static #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #listed = false;
+
+  static #flushListed(): void {
+    WFile.#flushTimer = undefined;
+    const writers = WFile.#listedWriters;
+    WFile.#listedWriters = [];
+    for (const writer of writers) {
+      writer.#listed = false;
+      if (writer.#staged > 0) writer.flush().catch(() => {});
+    }
+  }
+
+  #list(): void {
+    this.#listed = true;
+    WFile.#listedWriters.push(this);
+    WFile.#flushTimer ??= setTimeout(WFile.#flushListed, 0);
+  }
 
   /**
    * Creates the writer.
@@ -130,7 +134,7 @@ export class WFile {
       stage = grown;
     }
     this.#stage = stage;
-    if (this.#staged === 0) markDirty(this);
+    if (this.#staged === 0 && !this.#listed) this.#list();
     return stage;
   }
 
@@ -160,6 +164,31 @@ export class WFile {
     return this.#writeLarge(data);
   }
 
+  /**
+   * Queues several byte arrays as one write, in order, without joining them first (a
+   * response's header lines). Sent exactly as `write` of their concatenation would be.
+   *
+   * @param chunks The bytes.
+   * @returns The number of bytes accepted.
+   * @throws {ClientDisconnectedError} The peer has gone away.
+   */
+  writeChunks(chunks: readonly Uint8Array[]): Promise<number> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    let n = 0;
+    for (let i = 0; i < chunks.length; i++) n += chunks[i].length;
+    if (n === 0) return Promise.resolve(0);
+    const small = this.#staged + n < WRITE_COALESCE_LIMIT;
+    const target = small ? this.#room(n) : new Uint8Array(n);
+    let offset = small ? this.#staged : 0;
+    for (let i = 0; i < chunks.length; i++) {
+      target.set(chunks[i], offset);
+      offset += chunks[i].length;
+    }
+    if (!small) return this.#writeLarge(target);
+    this.#staged = offset;
+    return Promise.resolve(n);
+  }
+
   #writeLatin1(text: string): Promise<number> {
     const n = text.length;
     if (this.#staged + n > WRITE_COALESCE_LIMIT) {
@@ -170,13 +199,9 @@ export class WFile {
     if (n === 0) return Promise.resolve(0);
     const stage = this.#room(n);
     let offset = this.#staged;
-    if (n <= LATIN1_LOOP_LIMIT) {
-      // A header block: a loop costs less than a call into the native encoder.
-      for (let i = 0; i < n; i++) stage[offset + i] = text.charCodeAt(i);
-      this.#staged = offset + n;
-      return Promise.resolve(n);
-    }
-    // ASCII text encodes the same in UTF-8, natively; anything else byte by byte.
+    // ASCII text (every header block in practice) encodes the same in UTF-8: the native
+    // encoder copies it, and reads rope strings (the header lines built by concatenation)
+    // without the per-character cost of `charCodeAt` on them. Anything else byte by byte.
     const { read, written } = encoder.encodeInto(text, stage.subarray(offset, offset + n));
     if (read === n && written === n) {
       this.#staged = offset + n;
@@ -216,13 +241,11 @@ export class WFile {
     const chunk = stage.subarray(0, this.#staged);
     this.#staged = 0;
     this.#stageSending = true;
-    dirtyWriters.delete(this);
     return this.#enqueue(chunk, stage);
   }
 
   /** Drops anything queued (used when a connection is abandoned). */
   discard(): void {
-    dirtyWriters.delete(this);
     this.#staged = 0;
   }
 

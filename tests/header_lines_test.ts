@@ -1,0 +1,153 @@
+/**
+ * The encoded status/header line cache (`protocol/header_lines.ts`) and how the handler sends
+ * through it: bytes, refusals, reuse and its bounds; plus `wfile`'s next-tick flush of bytes a
+ * handler wrote without flushing, over a real loopback socket.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertThrows } from "../deps.ts";
+import { HeaderValueError } from "../errors.ts";
+import {
+  HeaderLineCache,
+  isUnsendableHeaderText,
+  MAX_CACHED_HEADER_VALUE_LENGTH,
+  MAX_CACHED_VALUES_PER_NAME,
+} from "../protocol/header_lines.ts";
+import {
+  fromLatin1,
+  QuietHandler,
+  RAW_EXCHANGE_TIMEOUT_MS,
+  runSocketless,
+  startServer,
+} from "./_helpers.ts";
+
+Deno.test("header lines: bytes of name, value and CRLF; status lines of protocol, code, reason", () => {
+  const lines = new HeaderLineCache();
+  assertEquals(
+    fromLatin1(lines.headerLine("Content-Type", "text/plain")),
+    "Content-Type: text/plain\r\n",
+  );
+  assertEquals(
+    fromLatin1(lines.statusLine("HTTP/1.0", 404, "Not Found")),
+    "HTTP/1.0 404 Not Found\r\n",
+  );
+  assertEquals(fromLatin1(lines.statusLine("HTTP/1.1", 299, "")), "HTTP/1.1 299 \r\n");
+  assertEquals(fromLatin1(lines.endOfHeaders()), "\r\n");
+});
+
+Deno.test("header lines: latin-1 characters become one byte each", () => {
+  const bytes = new HeaderLineCache().headerLine("X-Name", "caf\u00e9 \u00ff");
+  assertEquals([...bytes.subarray(-4)], [0x20, 0xff, 0x0d, 0x0a]);
+  assertEquals(bytes.length, "X-Name: café ÿ\r\n".length);
+});
+
+Deno.test("header lines: CR, LF, NUL and non-latin-1 text are refused in names, values, reasons", () => {
+  const lines = new HeaderLineCache();
+  for (const bad of ["a\r\nSet-Cookie: x", "a\nb", "a\rb", "a\0b", "\u20ac"]) {
+    assert(isUnsendableHeaderText(bad));
+    assertThrows(() => lines.headerLine("X-Test", bad), HeaderValueError);
+    assertThrows(() => lines.headerLine(bad, "v"), HeaderValueError);
+    assertThrows(() => lines.statusLine("HTTP/1.0", 200, bad), HeaderValueError);
+  }
+  assertThrows(() => lines.statusLine("HTTP/1.1\r\nX: y", 200, "OK"), HeaderValueError);
+  // A refused value is not remembered as good.
+  assertThrows(() => lines.headerLine("X-Test", "a\r\nb"), HeaderValueError);
+});
+
+Deno.test("header lines: the same line is reused; a changed part gives a new line", () => {
+  const lines = new HeaderLineCache();
+  const first = lines.headerLine("Server", "BaseHTTP/0.6");
+  assert(lines.headerLine("Server", "BaseHTTP/0.6") === first);
+  assert(lines.headerLine("Server", "Other/1") !== first);
+  const ok = lines.statusLine("HTTP/1.0", 200, "OK");
+  assert(lines.statusLine("HTTP/1.0", 200, "OK") === ok);
+  assertEquals(fromLatin1(lines.statusLine("HTTP/1.1", 200, "OK")), "HTTP/1.1 200 OK\r\n");
+  assertEquals(fromLatin1(lines.statusLine("HTTP/1.1", 200, "Fine")), "HTTP/1.1 200 Fine\r\n");
+});
+
+Deno.test("header lines: past the bounds, lines stay right (long values are never kept)", () => {
+  const lines = new HeaderLineCache();
+  for (let i = 0; i < MAX_CACHED_VALUES_PER_NAME * 3; i++) {
+    assertEquals(fromLatin1(lines.headerLine("ETag", `"${i}"`)), `ETag: "${i}"\r\n`);
+  }
+  for (let i = 0; i < 200; i++) {
+    assertEquals(fromLatin1(lines.headerLine(`X-${i}`, "v")), `X-${i}: v\r\n`);
+    assertEquals(
+      fromLatin1(lines.statusLine("HTTP/1.0", 200 + i, "R")),
+      `HTTP/1.0 ${200 + i} R\r\n`,
+    );
+  }
+  const long = "v".repeat(MAX_CACHED_HEADER_VALUE_LENGTH + 1);
+  const once = lines.headerLine("X-Long", long);
+  assertEquals(fromLatin1(once), `X-Long: ${long}\r\n`);
+  assert(lines.headerLine("X-Long", long) !== once);
+});
+
+Deno.test("send_header: bad text still throws HeaderValueError from the handler, nothing sent", async () => {
+  let caught: unknown = null;
+  class Splitting extends QuietHandler {
+    async do_GET() {
+      this.send_response(200);
+      try {
+        this.send_header("X-Test", "a\r\nSet-Cookie: evil=1");
+      } catch (error) {
+        caught = error;
+      }
+      this.send_header("Content-Length", 0);
+      await this.end_headers();
+    }
+  }
+  const { output } = await runSocketless(Splitting, "GET / HTTP/1.0\r\n\r\n");
+  assert(caught instanceof HeaderValueError);
+  assert(output.startsWith("HTTP/1.0 200 OK\r\n"), output);
+  assert(!output.includes("evil"), output);
+  assert(output.endsWith("Content-Length: 0\r\n\r\n"), output);
+});
+
+Deno.test("wfile: bytes written without a flush reach the client on the next tick", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  class Trickle extends QuietHandler {
+    override protocol_version = "HTTP/1.1";
+    async do_GET() {
+      this.send_response(200);
+      this.send_header("Content-Length", 11);
+      await this.end_headers();
+      await this.wfile.write(new TextEncoder().encode("first "));
+      await gate; // no flush: only the tick timer can send what is staged
+      await this.wfile.write(new TextEncoder().encode("last\n"));
+    }
+  }
+  const running = startServer(Trickle);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: running.port });
+  const timer = setTimeout(() => conn.close(), RAW_EXCHANGE_TIMEOUT_MS);
+  try {
+    await conn.write(
+      new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    let received = "";
+    const buf = new Uint8Array(4096);
+    while (!received.endsWith("first ")) {
+      const n = await conn.read(buf);
+      assert(n !== null, `closed early: ${received}`);
+      received += fromLatin1(buf.subarray(0, n));
+    }
+    assert(!received.includes("last"), received);
+    release();
+    while (!received.endsWith("last\n")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      received += fromLatin1(buf.subarray(0, n));
+    }
+    assert(received.endsWith("\r\n\r\nfirst last\n"), received);
+  } finally {
+    clearTimeout(timer);
+    release();
+    try {
+      conn.close();
+    } catch {
+      // closed by the timeout
+    }
+    await running.stop();
+  }
+});
