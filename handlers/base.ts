@@ -466,7 +466,8 @@ export class BaseHTTPRequestHandler {
         this.close_connection = true;
         return;
       }
-      const parsed = await this.parse_request();
+      let parsed = this.parse_request();
+      if (typeof parsed !== "boolean") parsed = await parsed;
       this.#endHead();
       if (!parsed) return;
       const command = this.command as string;
@@ -490,9 +491,10 @@ export class BaseHTTPRequestHandler {
    * `command`, `path`, `request_version`, `headers` and `close_connection`. On failure the
    * error response has been sent.
    *
-   * @returns True when the request can be dispatched.
+   * @returns True when the request can be dispatched (a promise of it when the answer needs
+   *   I/O: more header bytes, an error response, or `100 Continue`; `await` covers both).
    */
-  async parse_request(): Promise<boolean> {
+  parse_request(): boolean | Promise<boolean> {
     this.command = null;
     this.request_version = this.default_request_version;
     this.close_connection = true;
@@ -506,24 +508,47 @@ export class BaseHTTPRequestHandler {
     if (line.requestVersion !== undefined) this.request_version = line.requestVersion;
     if (line.simple) this.close_connection = true;
     if (line.error !== undefined) {
-      await this.send_error(line.error.status, line.error.reason, line.error.explain);
-      return false;
+      return this.#refuse(line.error.status, line.error.reason, line.error.explain);
     }
     this.command = line.command as string;
     this.path = line.path as string;
     if (line.simple) {
       // HTTP/0.9 simple request: no headers follow (CPython gh-70765; 3.13.0 still waited).
       this.headers = new this.MessageClass();
-    } else {
-      try {
-        const pairs = this.#parseBufferedHeaderBlock() ?? await this.#readHeaderBlock();
-        this.headers = new this.MessageClass(pairs);
-      } catch (error) {
-        if (!(error instanceof ProtocolError)) throw error;
-        await this.send_error(error.status, error.reason, error.explain);
-        return false;
-      }
+      return this.#afterHeaders();
     }
+    // Sans-I/O while the whole header block is buffered (the usual case); else read on.
+    let pairs: [string, string][] | null;
+    try {
+      pairs = this.#parseBufferedHeaderBlock();
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      return this.#refuse(error.status, error.reason, error.explain);
+    }
+    if (pairs === null) return this.#readHeadersThenFinish();
+    this.headers = new this.MessageClass(pairs);
+    return this.#afterHeaders();
+  }
+
+  /** Sends the error response of a refused request; resolves to false. */
+  async #refuse(status: number, reason?: string, explain?: string): Promise<boolean> {
+    await this.send_error(status, reason, explain);
+    return false;
+  }
+
+  /** `parse_request` for a header block that is not all buffered yet. */
+  async #readHeadersThenFinish(): Promise<boolean> {
+    try {
+      this.headers = new this.MessageClass(await this.#readHeaderBlock());
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      return this.#refuse(error.status, error.reason, error.explain);
+    }
+    return this.#afterHeaders();
+  }
+
+  /** The end of `parse_request`: `Connection` and `Expect: 100-continue`. */
+  #afterHeaders(): boolean | Promise<boolean> {
     const conntype = this.headers.get("Connection", "").toLowerCase();
     if (conntype === "close") {
       this.close_connection = true;
@@ -535,7 +560,7 @@ export class BaseHTTPRequestHandler {
       expect === "100-continue" && this.protocol_version >= "HTTP/1.1" &&
       this.request_version >= "HTTP/1.1"
     ) {
-      if (!(await this.handle_expect_100())) return false;
+      return this.handle_expect_100();
     }
     return true;
   }

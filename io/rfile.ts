@@ -33,6 +33,8 @@ const EMPTY = new Uint8Array(0);
  * ```
  */
 export const RESOLVED_WAIT: Promise<void> = Promise.resolve();
+const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
+const decodeWholeLatin1 = (bytes: Uint8Array): string => decodeLatin1(bytes);
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];
@@ -138,8 +140,8 @@ export class RFile {
   }
 
   /** Reads more bytes into the buffer; false at end of stream. */
-  async #fill(): Promise<boolean> {
-    if (this.#eof) return false;
+  #fill(): Promise<boolean> {
+    if (this.#eof) return RESOLVED_FALSE;
     if (this.#start === this.#end) {
       this.#start = 0;
       this.#end = 0;
@@ -150,17 +152,21 @@ export class RFile {
     }
     if (this.beforeWait !== null) {
       const flushed = this.beforeWait();
-      if (flushed !== RESOLVED_WAIT) await flushed;
+      if (flushed !== RESOLVED_WAIT) return flushed.then(this.#readMore);
     }
-    let n: number | null;
-    try {
-      n = await this.#readConn(this.#buf.subarray(this.#end));
-    } catch (error) {
-      if (isDisconnect(error)) {
-        throw new ClientDisconnectedError("connection lost while reading", { cause: error });
-      }
-      throw error;
-    }
+    return this.#readMore();
+  }
+
+  // The read path as promise callbacks bound once per reader rather than an async function:
+  // a connection waiting for its next request then holds a few small objects, not frames.
+
+  /** One read from the connection into the free end of the buffer. */
+  readonly #readMore = (): Promise<boolean> => {
+    const target = this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
+    return this.#readConn(target).then(this.#afterRead, this.#readFailed);
+  };
+
+  readonly #afterRead = (n: number | null): boolean => {
     if (n === null || n === 0) {
       this.#eof = true;
       return false;
@@ -170,7 +176,14 @@ export class RFile {
     if (this.trackFillTime) this.#lastFillAt = performance.now();
     if (this.onData !== null) this.onData();
     return true;
-  }
+  };
+
+  readonly #readFailed = (error: unknown): never => {
+    if (isDisconnect(error)) {
+      throw new ClientDisconnectedError("connection lost while reading", { cause: error });
+    }
+    throw error;
+  };
 
   /**
    * Returns the next line if it is already buffered (up to and including LF, or `limit`
@@ -210,9 +223,14 @@ export class RFile {
    * @param limit Most bytes to return; negative for no limit.
    * @returns The line as latin-1 text; empty at end of stream.
    */
-  async readlineLatin1(limit = -1): Promise<string> {
-    if (this.#start === this.#end && !(await this.#fill())) return "";
-    return this.readlineBufferedLatin1(limit) ?? decodeLatin1(await this.readline(limit));
+  readlineLatin1(limit = -1): Promise<string> {
+    if (this.#start !== this.#end) return Promise.resolve(this.#restOfLineLatin1(limit));
+    return this.#fill().then((more) => more ? this.#restOfLineLatin1(limit) : "");
+  }
+
+  #restOfLineLatin1(limit: number): string | Promise<string> {
+    return this.readlineBufferedLatin1(limit) ??
+      this.readline(limit).then(decodeWholeLatin1);
   }
 
   /** Length of the next buffered line (LF included, at most `limit`), or -1 if incomplete. */

@@ -251,12 +251,50 @@ export class WFile {
 
   /** Sends after whatever is already on its way (one chain per connection keeps the order). */
   #enqueue(chunk: Uint8Array, stage: Uint8Array | null): Promise<void> {
+    if (this.#inFlight === 0 && this.timeoutMs === null && this.#failure === undefined) {
+      // Nothing on its way (the usual case): one `conn.write` with callbacks bound once.
+      this.#inFlight = 1;
+      this.#activeChunk = chunk;
+      this.#activeStage = stage;
+      const sent = this.#conn.write(chunk).then(this.#activeWritten, this.#activeFailed);
+      this.#sending = sent;
+      return sent;
+    }
     this.#inFlight++;
     const send = () => this.#send(chunk, stage);
     const next = this.#inFlight === 1 ? send() : this.#sending.then(send, send);
     this.#sending = next;
     return next;
   }
+
+  /** The chunk of the send started with nothing else in flight, and its staging buffer. */
+  #activeChunk: Uint8Array | null = null;
+  #activeStage: Uint8Array | null = null;
+
+  readonly #activeWritten = (n: number): void | Promise<void> => {
+    const chunk = this.#activeChunk as Uint8Array;
+    const stage = this.#activeStage;
+    this.#activeChunk = null;
+    this.#activeStage = null;
+    if (n >= chunk.length) {
+      this.#written += chunk.length;
+      this.#sent(stage);
+      return;
+    }
+    this.#written += n;
+    return this.#sendAll(chunk.subarray(n)).then(() => this.#sent(stage), (error) => {
+      this.#sent(stage);
+      throw error;
+    });
+  };
+
+  readonly #activeFailed = (error: unknown): never => {
+    const stage = this.#activeStage;
+    this.#activeChunk = null;
+    this.#activeStage = null;
+    this.#sent(stage);
+    return this.#fail(error);
+  };
 
   /** A send has ended: one less in flight, and its staging buffer may be reused. */
   #sent(stage: Uint8Array | null): void {
