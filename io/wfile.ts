@@ -26,6 +26,8 @@ import { isDisconnect } from "./connection_errors.ts";
 
 const encoder = new TextEncoder();
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Chunks up to this many bytes are copied by a loop rather than `TypedArray#set`. */
+const SMALL_COPY_LIMIT = 64;
 /** First size of a connection's staging buffer; it doubles up to the coalescing limit. */
 const INITIAL_STAGE_SIZE = 16 * 1024;
 
@@ -181,8 +183,15 @@ export class WFile {
     const target = small ? this.#room(n) : new Uint8Array(n);
     let offset = small ? this.#staged : 0;
     for (let i = 0; i < chunks.length; i++) {
-      target.set(chunks[i], offset);
-      offset += chunks[i].length;
+      const chunk = chunks[i];
+      const length = chunk.length;
+      if (length > SMALL_COPY_LIMIT) {
+        target.set(chunk, offset);
+      } else {
+        // A header line: a loop costs less than the call into `set`.
+        for (let j = 0; j < length; j++) target[offset + j] = chunk[j];
+      }
+      offset += length;
     }
     if (!small) return this.#writeLarge(target);
     this.#staged = offset;
