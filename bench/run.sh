@@ -96,7 +96,7 @@ echo "== starting servers"
 P=$PORT_BASE
 # Ours run as the README's commands do (V8 defaults); the *_lowmem twins add V8 settings that
 # trade some speed for memory (a small young generation, GC on the main thread), for the record.
-LOWMEM_V8_FLAGS=--v8-flags=--max-semi-space-size=2,--single-threaded-gc
+LOWMEM_V8_FLAGS=--v8-flags=--max-semi-space-size=1,--single-threaded-gc
 start ours_base "httpserver BaseHTTPRequestHandler" $((P + 1)) \
   deno run --allow-net=127.0.0.1 bench/base_handler.ts $((P + 1))
 start python_base "CPython 3.13 BaseHTTPRequestHandler" $((P + 2)) \
