@@ -43,7 +43,9 @@ import { RESOLVED_WAIT, RFile } from "../io/rfile.ts";
 import { WFile } from "../io/wfile.ts";
 import {
   findHeaderBlockEnd,
+  HeaderBlockMemo,
   HeaderLineCounter,
+  type HeaderPair,
   parseHeaderBlock,
 } from "../protocol/header_block.ts";
 import {
@@ -262,6 +264,8 @@ export class BaseHTTPRequestHandler {
   #headerTimeoutMs: number | null = null;
   #idleTimeoutMs: number | null = null;
   #closing = false;
+  /** This connection's last header block, for reuse when the next one repeats it. */
+  #headerBlocks: HeaderBlockMemo | null = null;
 
   /**
    * Stores the connection; the server then calls {@linkcode run}.
@@ -518,7 +522,7 @@ export class BaseHTTPRequestHandler {
       return this.#afterHeaders();
     }
     // Sans-I/O while the whole header block is buffered (the usual case); else read on.
-    let pairs: [string, string][] | null;
+    let pairs: readonly HeaderPair[] | null;
     try {
       pairs = this.#parseBufferedHeaderBlock();
     } catch (error) {
@@ -570,7 +574,7 @@ export class BaseHTTPRequestHandler {
    * is found, decoded and parsed in one step. Otherwise null, and the line-by-line reader
    * (which also reports the limits) takes over.
    */
-  #parseBufferedHeaderBlock(): [string, string][] | null {
+  #parseBufferedHeaderBlock(): readonly HeaderPair[] | null {
     const buffered = this.rfile.peek();
     const extent = findHeaderBlockEnd(buffered);
     if (
@@ -578,9 +582,14 @@ export class BaseHTTPRequestHandler {
     ) {
       return null;
     }
-    const block = decodeLatin1(buffered, 0, extent.end);
-    this.rfile.consume(extent.end);
-    return parseHeaderBlock(block);
+    const end = extent.end;
+    // A repeated block reuses the last parse; only with `HTTPMessage`, which copies the pairs
+    // (another MessageClass might keep and change them).
+    const pairs = this.MessageClass === HTTPMessage
+      ? (this.#headerBlocks ??= new HeaderBlockMemo()).parse(buffered, end)
+      : parseHeaderBlock(decodeLatin1(buffered, 0, end));
+    this.rfile.consume(end);
+    return pairs;
   }
 
   async #readHeaderBlock(): Promise<[string, string][]> {
