@@ -69,6 +69,24 @@ const encoder = new TextEncoder();
 const stderrEncoder = new TextEncoder();
 /** `WFile`'s own `write`: when a handler's `wfile` has it, header lines skip the join. */
 const WFILE_WRITE = WFile.prototype.write;
+/** Most methods whose `do_<METHOD>` name is kept (further ones are built per request). */
+const MAX_DISPATCH_NAMES = 64;
+/**
+ * `command → "do_" + command`. The same name object each time lets V8 find the method by a
+ * key it has already resolved, instead of building, hashing and looking up a new string.
+ */
+const dispatchNames = new Map<string, string>();
+
+/** The handler property that serves `command`: `do_<command>`. */
+function dispatchName(command: string): string {
+  let name = dispatchNames.get(command);
+  if (name === undefined) {
+    name = "do_" + command;
+    if (dispatchNames.size < MAX_DISPATCH_NAMES) dispatchNames.set(command, name);
+  }
+  return name;
+}
+
 /** Status and header lines, encoded once and shared by every handler. */
 const HEADER_LINES = new HeaderLineCache();
 /** The last `version_string()` result and the two parts it was made of. */
@@ -475,7 +493,7 @@ export class BaseHTTPRequestHandler {
       this.#endHead();
       if (!parsed) return;
       const command = this.command as string;
-      const method = (this as unknown as Record<string, unknown>)["do_" + command];
+      const method = (this as unknown as Record<string, unknown>)[dispatchName(command)];
       if (typeof method !== "function") {
         await this.send_error(501, `Unsupported method (${pyRepr(command)})`);
         return;

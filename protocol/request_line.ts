@@ -102,18 +102,21 @@ const HTTP_1_0: [number, number] = [1, 0];
  * `splitWhitespace` (Python's `str.split()`) then handles. Both give the same words whenever
  * this one answers.
  */
-function splitPlainRequestLine(line: string): string[] | null {
-  const first = line.indexOf(" ");
-  if (first <= 0) return null;
-  const second = line.indexOf(" ", first + 1);
-  if (second <= first + 1 || second === line.length - 1 || line.indexOf(" ", second + 1) >= 0) {
-    return null;
-  }
-  for (let i = 0; i < line.length; i++) {
-    const code = line.charCodeAt(i);
+function splitPlainRequestLine(raw: string, length: number): string[] | null {
+  // `raw` is the line as read, line end included, and `length` the length without it: the
+  // scan reads the flat decoded string rather than the stripped copy, which V8 may keep as a
+  // slice of it (where every `charCodeAt` first resolves the slice).
+  const first = raw.indexOf(" ");
+  if (first <= 0 || first >= length) return null;
+  const second = raw.indexOf(" ", first + 1);
+  if (second <= first + 1 || second >= length - 1) return null;
+  const third = raw.indexOf(" ", second + 1);
+  if (third >= 0 && third < length) return null;
+  for (let i = 0; i < length; i++) {
+    const code = raw.charCodeAt(i);
     if (code > 0x7e || (code < 0x21 && code !== 0x20)) return null;
   }
-  return [line.slice(0, first), line.slice(first + 1, second), line.slice(second + 1)];
+  return [raw.slice(0, first), raw.slice(first + 1, second), raw.slice(second + 1, length)];
 }
 
 /**
@@ -131,7 +134,7 @@ function splitPlainRequestLine(line: string): string[] | null {
  */
 export function parseRequestLine(raw: string, protocolVersion: string): RequestLine | null {
   const requestline = stripLineEnds(raw);
-  const words = splitPlainRequestLine(requestline) ?? splitWhitespace(requestline);
+  const words = splitPlainRequestLine(raw, requestline.length) ?? splitWhitespace(requestline);
   if (words.length === 0) return null;
   // Every field present from the start: one object shape for every parse.
   const result: RequestLine = {
