@@ -58,7 +58,7 @@ import {
 import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
 import { scrubLogMessage } from "../protocol/log_scrub.ts";
 import { type FormatValue, percentFormat, pyRepr, stripLineEnds } from "../protocol/python_text.ts";
-import { HeaderLineCache } from "../protocol/header_lines.ts";
+import { HeaderLineCache, joinLines, RepeatedHeaderBlock } from "../protocol/header_lines.ts";
 import { parseRequestLine } from "../protocol/request_line.ts";
 import { responses, type StatusText } from "../status.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
@@ -284,6 +284,8 @@ export class BaseHTTPRequestHandler {
   #closing = false;
   /** This connection's last header block, for reuse when the next one repeats it. */
   #headerBlocks: HeaderBlockMemo | null = null;
+  /** This connection's response header block, kept while responses repeat it. */
+  #headerBlock: RepeatedHeaderBlock | null = null;
 
   /**
    * Stores the connection; the server then calls {@linkcode run}.
@@ -725,17 +727,12 @@ export class BaseHTTPRequestHandler {
     this._headers_buffer = [];
     const wfile = this.wfile;
     if (wfile.write === WFILE_WRITE) {
+      const repeated = (this.#headerBlock ??= new RepeatedHeaderBlock()).block(lines);
+      if (repeated !== null) return wfile.write(repeated) as Promise<unknown> as Promise<void>;
       return wfile.writeChunks(lines) as Promise<unknown> as Promise<void>;
     }
     // A `wfile` with a `write` of its own gets one call with the joined lines, as in CPython.
-    let length = 0;
-    for (let i = 0; i < lines.length; i++) length += lines[i].length;
-    const block = new Uint8Array(length);
-    let offset = 0;
-    for (let i = 0; i < lines.length; i++) {
-      block.set(lines[i], offset);
-      offset += lines[i].length;
-    }
+    const block = joinLines(lines);
     return wfile.write(block) as Promise<unknown> as Promise<void>;
   }
 

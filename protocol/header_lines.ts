@@ -145,3 +145,69 @@ export class HeaderLineCache {
     return END_OF_HEADERS;
   }
 }
+
+/**
+ * The lines as one array of bytes.
+ *
+ * @param lines Encoded status and header lines.
+ * @returns Their concatenation (a new array).
+ *
+ * @example
+ * ```ts
+ * import { HeaderLineCache, joinLines } from "./header_lines.ts";
+ * const lines = new HeaderLineCache();
+ * joinLines([lines.statusLine("HTTP/1.0", 200, "OK"), lines.endOfHeaders()]).length; // 19
+ * ```
+ */
+export function joinLines(lines: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (let i = 0; i < lines.length; i++) length += lines[i].length;
+  const block = new Uint8Array(length);
+  let offset = 0;
+  for (let i = 0; i < lines.length; i++) {
+    block.set(lines[i], offset);
+    offset += lines[i].length;
+  }
+  return block;
+}
+
+/**
+ * One connection's response header block, kept once it repeats: when a response is made of
+ * the very same line arrays as the one before it (the lines come from a
+ * {@linkcode HeaderLineCache}, so equal lines are the same objects), the joined block is kept
+ * and copied whole from then on, one copy instead of a copy per line. A response that differs
+ * costs a comparison of a few references.
+ *
+ * @example
+ * ```ts
+ * import { HeaderLineCache, RepeatedHeaderBlock } from "./header_lines.ts";
+ * const cache = new HeaderLineCache();
+ * const repeated = new RepeatedHeaderBlock();
+ * const lines = () => [cache.statusLine("HTTP/1.1", 200, "OK"), cache.endOfHeaders()];
+ * repeated.block(lines()); // null: nothing to compare with yet
+ * repeated.block(lines())?.length; // 19: the second time the same lines come, as one block
+ * ```
+ */
+export class RepeatedHeaderBlock {
+  /** The previous response's lines (references only, copied: callers may reuse their array). */
+  readonly #previous: Uint8Array[] = [];
+  #block: Uint8Array | null = null;
+
+  /**
+   * The joined block when `lines` repeat the previous call's lines, else null (and `lines`
+   * become the ones to compare the next call with).
+   *
+   * @param lines This response's encoded lines.
+   * @returns The joined lines (shared: do not modify), or null.
+   */
+  block(lines: readonly Uint8Array[]): Uint8Array | null {
+    const previous = this.#previous;
+    let same = previous.length === lines.length;
+    for (let i = 0; same && i < lines.length; i++) same = previous[i] === lines[i];
+    if (same) return this.#block ??= joinLines(lines);
+    previous.length = lines.length;
+    for (let i = 0; i < lines.length; i++) previous[i] = lines[i];
+    this.#block = null;
+    return null;
+  }
+}

@@ -116,7 +116,33 @@ function splitPlainRequestLine(raw: string, length: number): string[] | null {
     const code = raw.charCodeAt(i);
     if (code > 0x7e || (code < 0x21 && code !== 0x20)) return null;
   }
-  return [raw.slice(0, first), raw.slice(first + 1, second), raw.slice(second + 1, length)];
+  let version: string | undefined;
+  if (length - second - 1 === 8) {
+    if (raw.startsWith(HTTP_1_1_TOKEN, second + 1)) version = HTTP_1_1_TOKEN;
+    else if (raw.startsWith(HTTP_1_0_TOKEN, second + 1)) version = HTTP_1_0_TOKEN;
+  }
+  return [
+    commonMethod(raw, first) ?? raw.slice(0, first),
+    raw.slice(first + 1, second),
+    version ?? raw.slice(second + 1, length),
+  ];
+}
+
+/**
+ * Methods and versions returned as these very strings (not fresh copies of the line's
+ * characters), so that later comparisons and the `do_<METHOD>` lookup find them by identity.
+ */
+const COMMON_METHODS: readonly string[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"];
+const HTTP_1_1_TOKEN = "HTTP/1.1";
+const HTTP_1_0_TOKEN = "HTTP/1.0";
+
+/** The common method the line starts with, if it is one and is `length` long. */
+function commonMethod(raw: string, length: number): string | undefined {
+  for (let i = 0; i < COMMON_METHODS.length; i++) {
+    const method = COMMON_METHODS[i];
+    if (method.length === length && raw.startsWith(method)) return method;
+  }
+  return undefined;
 }
 
 /**

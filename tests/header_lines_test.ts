@@ -10,16 +10,20 @@ import { HeaderValueError } from "../errors.ts";
 import {
   HeaderLineCache,
   isUnsendableHeaderText,
+  joinLines,
   MAX_CACHED_HEADER_VALUE_LENGTH,
   MAX_CACHED_VALUES_PER_NAME,
+  RepeatedHeaderBlock,
 } from "../protocol/header_lines.ts";
 import {
   fromLatin1,
+  latin1,
   QuietHandler,
   RAW_EXCHANGE_TIMEOUT_MS,
   runSocketless,
   startServer,
 } from "./_helpers.ts";
+import { header, RawClient } from "./_wire.ts";
 
 Deno.test("header lines: bytes of name, value and CRLF; status lines of protocol, code, reason", () => {
   const lines = new HeaderLineCache();
@@ -148,6 +152,66 @@ Deno.test("wfile: bytes written without a flush reach the client on the next tic
     } catch {
       // closed by the timeout
     }
+    await running.stop();
+  }
+});
+
+Deno.test("repeated header block: joined only once the same lines come again; any change resets", () => {
+  const cache = new HeaderLineCache();
+  const repeated = new RepeatedHeaderBlock();
+  const ok = () => [
+    cache.statusLine("HTTP/1.1", 200, "OK"),
+    cache.headerLine("X", "1"),
+    cache.endOfHeaders(),
+  ];
+  assertEquals(repeated.block(ok()), null);
+  const block = repeated.block(ok());
+  assert(block !== null);
+  assertEquals(fromLatin1(block), "HTTP/1.1 200 OK\r\nX: 1\r\n\r\n");
+  assert(repeated.block(ok()) === block);
+  // A different line (same length or not) is never answered with the kept block.
+  const other = [
+    cache.statusLine("HTTP/1.1", 200, "OK"),
+    cache.headerLine("X", "2"),
+    cache.endOfHeaders(),
+  ];
+  assertEquals(repeated.block(other), null);
+  assertEquals(fromLatin1(repeated.block(other) as Uint8Array), "HTTP/1.1 200 OK\r\nX: 2\r\n\r\n");
+  assertEquals(repeated.block(ok()), null);
+  assertEquals(repeated.block(ok().slice(1)), null);
+  // Equal bytes in different arrays are not the same lines: no block (and no wrong one).
+  assertEquals(repeated.block([latin1("A: 1\r\n"), cache.endOfHeaders()]), null);
+  assertEquals(repeated.block([latin1("A: 1\r\n"), cache.endOfHeaders()]), null);
+  assertEquals(fromLatin1(joinLines(ok())), "HTTP/1.1 200 OK\r\nX: 1\r\n\r\n");
+});
+
+Deno.test("keep-alive responses: repeated, changed and alternating header blocks arrive exact", async () => {
+  class Varying extends QuietHandler {
+    override protocol_version = "HTTP/1.1";
+    async do_GET() {
+      const tag = this.path.slice(1);
+      const body = new TextEncoder().encode(tag);
+      this.send_response(200);
+      this.send_header("X-Tag", tag);
+      this.send_header("Content-Length", body.length);
+      await this.end_headers();
+      await this.wfile.write(body);
+    }
+  }
+  const running = startServer(Varying);
+  const client = await RawClient.connect(running.port);
+  try {
+    for (const tag of ["a", "a", "a", "b", "a", "bb", "bb", "a", "a"]) {
+      await client.send(`GET /${tag} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const response = await client.readResponse();
+      assert(response !== null);
+      assertEquals(header(response, "X-Tag"), tag);
+      assertEquals(header(response, "Content-Length"), String(tag.length));
+      assertEquals(response.body, tag);
+      assert(response.raw.startsWith("HTTP/1.1 200 OK\r\nServer: "), response.raw);
+    }
+  } finally {
+    client.conn.close();
     await running.stop();
   }
 });
