@@ -283,9 +283,9 @@ export class BaseHTTPRequestHandler {
   #idleTimeoutMs: number | null = null;
   #closing = false;
   /** This connection's last header block, for reuse when the next one repeats it. */
-  #headerBlocks: HeaderBlockMemo | null = null;
+  #requestHeaderMemo: HeaderBlockMemo | null = null;
   /** This connection's response header block, kept while responses repeat it. */
-  #headerBlock: RepeatedHeaderBlock | null = null;
+  #responseHeaderBlock: RepeatedHeaderBlock | null = null;
 
   /**
    * Stores the connection; the server then calls {@linkcode run}.
@@ -606,7 +606,7 @@ export class BaseHTTPRequestHandler {
     // A repeated block reuses the last parse; only with `HTTPMessage`, which copies the pairs
     // (another MessageClass might keep and change them).
     const pairs = this.MessageClass === HTTPMessage
-      ? (this.#headerBlocks ??= new HeaderBlockMemo()).parse(buffered, end)
+      ? (this.#requestHeaderMemo ??= new HeaderBlockMemo()).parse(buffered, end)
       : parseHeaderBlock(decodeLatin1(buffered, 0, end));
     this.rfile.consume(end);
     return pairs;
@@ -727,7 +727,7 @@ export class BaseHTTPRequestHandler {
     this._headers_buffer = [];
     const wfile = this.wfile;
     if (wfile.write === WFILE_WRITE) {
-      const repeated = (this.#headerBlock ??= new RepeatedHeaderBlock()).block(lines);
+      const repeated = (this.#responseHeaderBlock ??= new RepeatedHeaderBlock()).block(lines);
       if (repeated !== null) return wfile.write(repeated) as Promise<unknown> as Promise<void>;
       return wfile.writeChunks(lines) as Promise<unknown> as Promise<void>;
     }

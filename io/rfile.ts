@@ -34,7 +34,6 @@ const EMPTY = new Uint8Array(0);
  */
 export const RESOLVED_WAIT: Promise<void> = Promise.resolve();
 const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
-const decodeWholeLatin1 = (bytes: Uint8Array): string => decodeLatin1(bytes);
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];
@@ -230,7 +229,7 @@ export class RFile {
 
   #restOfLineLatin1(limit: number): string | Promise<string> {
     return this.readlineBufferedLatin1(limit) ??
-      this.readline(limit).then(decodeWholeLatin1);
+      this.readline(limit).then((line) => decodeLatin1(line));
   }
 
   /** Length of the next buffered line (LF included, at most `limit`), or -1 if incomplete. */
