@@ -285,25 +285,39 @@ export class WFile {
     const stage = this.#activeStage;
     this.#activeChunk = null;
     this.#activeStage = null;
-    if (n >= chunk.length) {
-      this.#written += chunk.length;
-      this.#sent(stage);
-      return;
-    }
-    this.#written += n;
-    return this.#sendAll(chunk.subarray(n)).then(() => this.#sent(stage), (error) => {
-      this.#sent(stage);
-      throw error;
-    });
+    return this.#afterWrite(n, chunk, stage);
   };
 
   readonly #activeFailed = (error: unknown): never => {
     const stage = this.#activeStage;
     this.#activeChunk = null;
     this.#activeStage = null;
+    return this.#writeFailed(error, stage);
+  };
+
+  /** One `conn.write` of `chunk` took `n` bytes: done, or send the rest. */
+  #afterWrite(n: number, chunk: Uint8Array, stage: Uint8Array | null): void | Promise<void> {
+    if (n >= chunk.length) {
+      this.#written += chunk.length;
+      this.#sent(stage);
+      return;
+    }
+    this.#written += n;
+    return this.#settle(this.#sendAll(chunk.subarray(n)), stage);
+  }
+
+  #writeFailed(error: unknown, stage: Uint8Array | null): never {
     this.#sent(stage);
     return this.#fail(error);
-  };
+  }
+
+  /** Ends the send once `written` settles, passing its failure on. */
+  #settle(written: Promise<void>, stage: Uint8Array | null): Promise<void> {
+    return written.then(() => this.#sent(stage), (error) => {
+      this.#sent(stage);
+      throw error;
+    });
+  }
 
   /** A send has ended: one less in flight, and its staging buffer may be reused. */
   #sent(stage: Uint8Array | null): void {
@@ -317,26 +331,10 @@ export class WFile {
       this.#sent(stage);
       return Promise.reject(this.#failure);
     }
-    const finish = (written: Promise<void>) =>
-      written.then(() => this.#sent(stage), (error) => {
-        this.#sent(stage);
-        throw error;
-      });
-    if (this.timeoutMs !== null) return finish(this.#sendAll(chunk));
+    if (this.timeoutMs !== null) return this.#settle(this.#sendAll(chunk), stage);
     return this.#conn.write(chunk).then(
-      (n) => {
-        if (n >= chunk.length) {
-          this.#written += chunk.length;
-          this.#sent(stage);
-          return;
-        }
-        this.#written += n;
-        return finish(this.#sendAll(chunk.subarray(n)));
-      },
-      (error) => {
-        this.#sent(stage);
-        return this.#fail(error);
-      },
+      (n) => this.#afterWrite(n, chunk, stage),
+      (error) => this.#writeFailed(error, stage),
     );
   }
 
