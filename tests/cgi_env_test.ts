@@ -1,5 +1,5 @@
 /**
- * The pure part of CGI (`handlers/_cgi_env.ts`): CPython's `_url_collapse_path` vectors, the
+ * The pure part of CGI (`handlers/cgi/environment.ts`): CPython's `_url_collapse_path` vectors, the
  * `is_cgi` scan, script/PATH_INFO/query splitting, `Authorization` decoding, the environment
  * record, argv and `list2cmdline` — with a differential check of the string functions against
  * CPython 3.13 itself when it is installed.
@@ -19,7 +19,7 @@ import {
   UrlCollapseError,
   urlCollapsePath,
   urlUnquote,
-} from "../handlers/_cgi_env.ts";
+} from "../handlers/cgi/environment.ts";
 import { HTTPMessage } from "../headers.ts";
 import { assert, assertEquals, assertThrows } from "../deps.ts";
 import { findPython313 } from "./_helpers.ts";

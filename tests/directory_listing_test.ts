@@ -1,10 +1,10 @@
-// Differential tests: handlers/_directory_listing.ts against CPython 3.13.0's
+// Differential tests: handlers/files/directory_listing.ts against CPython 3.13.0's
 // SimpleHTTPRequestHandler.list_directory on real directories, in one Python subprocess.
 
 import { assertEquals } from "../deps.ts";
-import { renderDirectoryListing } from "../handlers/_directory_listing.ts";
-import type { DirectoryEntry } from "../handlers/_directory_listing.ts";
-import { displayPath } from "../handlers/_url_path.ts";
+import { renderDirectoryListing } from "../handlers/files/directory_listing.ts";
+import type { DirectoryEntry } from "../handlers/files/directory_listing.ts";
+import { displayPath } from "../handlers/files/url_path.ts";
 import { pick, runPython, seededRandom } from "./_python.ts";
 
 function decodeBase64(text: string): Uint8Array {

@@ -8,7 +8,7 @@ import {
   FILE_CACHE_ENTRY_BYTES,
   FILE_CACHE_SETTLE_MS,
   FileContentCache,
-} from "../handlers/_file_cache.ts";
+} from "../handlers/files/file_cache.ts";
 import { QuietSimpleHandler, startOurs } from "./_file_tree.ts";
 import type { RequestHandlerClass } from "../handlers/base.ts";
 

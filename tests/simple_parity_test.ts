@@ -5,7 +5,7 @@
 // identical once the Date and Server values are masked.
 import { assert, assertEquals } from "../deps.ts";
 import type { RequestHandlerClass } from "../handlers/base.ts";
-import { quote } from "../handlers/_url_path.ts";
+import { quote } from "../protocol/url.ts";
 import { findPython313, fromLatin1, latin1, maskVolatileHeaders, readAll } from "./_helpers.ts";
 import {
   buildFixtureTree,

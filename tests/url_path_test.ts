@@ -1,19 +1,21 @@
-// Differential tests: handlers/_url_path.ts against CPython 3.13.0's urllib.parse, posixpath and
+// Differential tests: protocol/url.ts and handlers/files/url_path.ts against CPython 3.13.0's urllib.parse, posixpath and
 // SimpleHTTPRequestHandler, all cases in one Python subprocess.
 
 import { assertEquals } from "../deps.ts";
+import { htmlEscapeNoQuote } from "../protocol/html.ts";
 import {
   directoryRedirectLocation,
   displayPath,
-  htmlEscapeNoQuote,
+  translatePath,
+} from "../handlers/files/url_path.ts";
+import {
   posixNormpath,
   quote,
-  translatePath,
+  type SplitUrl,
   unquote,
   urlsplit,
   urlunsplit,
-} from "../handlers/_url_path.ts";
-import type { SplitUrl } from "../handlers/_url_path.ts";
+} from "../protocol/url.ts";
 import { pick, randomInt, runPython, seededRandom } from "./_python.ts";
 
 /** Joins 1..maxCount tokens drawn from `pool`. */
@@ -293,7 +295,7 @@ type PythonResults = {
   display: string[];
 };
 
-Deno.test("_url_path helpers agree with CPython 3.13.0 on hand-picked and generated inputs", async () => {
+Deno.test("URL helpers agree with CPython 3.13.0 on hand-picked and generated inputs", async () => {
   const random = seededRandom(0x75726c73);
   const unquoteInputs = [
     "",

@@ -8,8 +8,8 @@
  *
  * @example Render a small listing
  * ```ts
- * import { renderDirectoryListing } from "./_directory_listing.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { renderDirectoryListing } from "./directory_listing.ts";
+ * import { assertEquals } from "../../deps.ts";
  * const page = renderDirectoryListing("/", [
  *   { name: "sub", isDirectory: true, isSymlink: false },
  *   { name: "a.txt", isDirectory: false, isSymlink: false },
@@ -20,15 +20,16 @@
  * @module
  */
 
-import { htmlEscapeNoQuote, quote } from "./_url_path.ts";
+import { htmlEscapeNoQuote } from "../../protocol/html.ts";
+import { quote } from "../../protocol/url.ts";
 
 /**
  * One directory entry, in `os.listdir` order.
  *
  * @example
  * ```ts
- * import type { DirectoryEntry } from "./_directory_listing.ts";
- * import { assertEquals } from "../deps.ts";
+ * import type { DirectoryEntry } from "./directory_listing.ts";
+ * import { assertEquals } from "../../deps.ts";
  * const entry: DirectoryEntry = { name: "docs", isDirectory: true, isSymlink: false };
  * assertEquals(entry.isDirectory, true);
  * ```
@@ -124,7 +125,7 @@ function encodeSurrogateEscape(text: string): Uint8Array {
  *
  * The page is served as `text/html; charset=utf-8`.
  *
- * @param displayPath The already escaped title path, as `displayPath` in `./_url_path.ts`
+ * @param displayPath The already escaped title path, as `displayPath` in `handlers/files/url_path.ts`
  * computes it from the request target.
  * @param entries The directory's entries in `os.listdir` order (`.` and `..` excluded).
  * @returns The page's bytes.
@@ -133,8 +134,8 @@ function encodeSurrogateEscape(text: string): Uint8Array {
  *
  * @example A symlink to a directory
  * ```ts
- * import { renderDirectoryListing } from "./_directory_listing.ts";
- * import { assertStringIncludes } from "../deps.ts";
+ * import { renderDirectoryListing } from "./directory_listing.ts";
+ * import { assertStringIncludes } from "../../deps.ts";
  * const page = new TextDecoder().decode(renderDirectoryListing("/x/", [
  *   { name: "a b&c", isDirectory: true, isSymlink: true },
  * ]));

@@ -12,8 +12,8 @@
  *
  * @example
  * ```ts
- * import { FileContentCache } from "./_file_cache.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { FileContentCache } from "./file_cache.ts";
+ * import { assertEquals } from "../../deps.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "hello");
  * const old = new Date(Date.now() - 60_000);
@@ -39,8 +39,8 @@
  *
  * @example
  * ```ts
- * import { FILE_CACHE_SETTLE_MS } from "./_file_cache.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { FILE_CACHE_SETTLE_MS } from "./file_cache.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(FILE_CACHE_SETTLE_MS, 3000);
  * ```
  */
@@ -51,8 +51,8 @@ export const FILE_CACHE_SETTLE_MS = 3000;
  *
  * @example
  * ```ts
- * import { FILE_CACHE_BYTES } from "./_file_cache.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { FILE_CACHE_BYTES } from "./file_cache.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(FILE_CACHE_BYTES, 4 * 1024 * 1024);
  * ```
  */
@@ -63,8 +63,8 @@ export const FILE_CACHE_BYTES = 4 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import { FILE_CACHE_ENTRY_BYTES } from "./_file_cache.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { FILE_CACHE_ENTRY_BYTES } from "./file_cache.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(FILE_CACHE_ENTRY_BYTES, 64 * 1024);
  * ```
  */
@@ -89,7 +89,7 @@ function timeOf(date: Date | null): number | null {
  *
  * @example
  * ```ts
- * import { FileContentCache } from "./_file_cache.ts";
+ * import { FileContentCache } from "./file_cache.ts";
  * const cache = new FileContentCache(1024 * 1024, 64 * 1024);
  * cache.byteLength; // 0
  * ```

@@ -1,23 +1,21 @@
 /**
- * URL-path helpers of CPython 3.13.0's `SimpleHTTPRequestHandler`, ported exactly: percent
- * decoding and encoding (`urllib.parse.unquote`/`quote`), `posixpath.normpath`, `translate_path`,
- * the `urlsplit`/`urlunsplit` pair behind the directory redirect, and the listing title.
+ * The parts of Python's `urllib.parse` and `posixpath` that CPython 3.13.0's
+ * `http.server` uses, ported exactly: percent decoding and encoding (`unquote`/`quote`),
+ * `posixpath.normpath`, and the `urlsplit`/`urlunsplit` pair behind the directory redirect.
  *
  * Strings are JavaScript strings. Python code points map to UTF-16 code units as usual, with one
  * unavoidable merge: a decoded lone high surrogate followed by a decoded lone low surrogate (two
  * code points in Python, from `%ED%A0%80%ED%B0%80`) reads as one astral character here.
  *
- * @example Map a request path to a file
+ * @example Decode a request path
  * ```ts
- * import { translatePath } from "./_url_path.ts";
+ * import { unquote } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
- * assertEquals(translatePath("/a%20b/../c.txt?x=1", "/srv"), "/srv/c.txt");
+ * assertEquals(unquote("/a%20b/c.txt"), "/a b/c.txt");
  * ```
  *
  * @module
  */
-
-import { isPythonWhitespace } from "../protocol/python_text.ts";
 
 /** Upper-case hexadecimal digits, as `quote` writes them. */
 const HEX_UPPER = "0123456789ABCDEF";
@@ -265,7 +263,7 @@ function unquoteWith(text: string, surrogatePass: boolean): string | null {
  *
  * @example Decode
  * ```ts
- * import { unquote } from "./_url_path.ts";
+ * import { unquote } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
  * assertEquals(unquote("/caf%C3%A9%20%zz"), "/café %zz");
  * assertEquals(unquote("/%ff.dir/"), "/\ufffd.dir/");
@@ -287,7 +285,7 @@ export function unquote(text: string): string {
  *
  * @example Decode
  * ```ts
- * import { unquoteReplace } from "./_url_path.ts";
+ * import { unquoteReplace } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
  * assertEquals(unquoteReplace("/a%20b%2fc%zz"), "/a b/c%zz");
  * assertEquals(unquoteReplace("%ED%A0%80"), "\ufffd\ufffd\ufffd");
@@ -308,7 +306,7 @@ export function unquoteReplace(text: string): string {
  *
  * @example Encode a file name
  * ```ts
- * import { quote } from "./_url_path.ts";
+ * import { quote } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
  * assertEquals(quote("b&<i> é.txt"), "b%26%3Ci%3E%20%C3%A9.txt");
  * assertEquals(quote("dir/~x_y-z"), "dir/~x_y-z");
@@ -334,7 +332,7 @@ export function quote(text: string): string {
  *
  * @example Normalise
  * ```ts
- * import { posixNormpath } from "./_url_path.ts";
+ * import { posixNormpath } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
  * assertEquals(posixNormpath("/a/./b/../../../c/"), "/c");
  * assertEquals(posixNormpath("//a"), "//a");
@@ -359,59 +357,12 @@ export function posixNormpath(path: string): string {
   return root + kept.join("/") || ".";
 }
 
-/** Python's `str.rstrip()` with no argument (Unicode whitespace). */
-function rstripWhitespace(text: string): string {
-  let end = text.length;
-  while (end > 0 && isPythonWhitespace(text.charCodeAt(end - 1))) end--;
-  return text.slice(0, end);
-}
-
-/** `text.split(separator, 1)[0]`. */
-function beforeFirst(text: string, separator: string): string {
-  const index = text.indexOf(separator);
-  return index < 0 ? text : text.slice(0, index);
-}
-
-/**
- * `SimpleHTTPRequestHandler.translate_path(path)` of CPython 3.13.0 on POSIX: drops the query
- * and fragment, notes a trailing `/` (after stripping trailing whitespace, before decoding),
- * decodes with {@linkcode unquote}, normalises with {@linkcode posixNormpath}, then appends each
- * non-empty segment other than `.` and `..` to `directory` (`os.path.join`), and finally puts
- * the trailing `/` back. Symlinks are not looked at.
- *
- * @param path The request target as received (`self.path`).
- * @param directory The served directory (`self.directory`).
- * @returns The file-system path.
- *
- * @example Traversal attempts stay inside the directory
- * ```ts
- * import { translatePath } from "./_url_path.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(translatePath("/../../etc/passwd", "/srv"), "/srv/etc/passwd");
- * assertEquals(translatePath("/sub/..%2f..%2fa.txt", "/srv"), "/srv/a.txt");
- * assertEquals(translatePath("/sub/?q#f", "/srv"), "/srv/sub/");
- * assertEquals(translatePath("/sub%2f", "/srv"), "/srv/sub");
- * ```
- */
-export function translatePath(path: string, directory: string): string {
-  const withoutQuery = beforeFirst(beforeFirst(path, "?"), "#");
-  const trailingSlash = rstripWhitespace(withoutQuery).endsWith("/");
-  const words = posixNormpath(unquote(withoutQuery)).split("/");
-  let result = directory;
-  for (const word of words) {
-    // `os.path.dirname(word)` is always empty here: words never contain "/".
-    if (word === "" || word === "." || word === "..") continue;
-    result = result === "" || result.endsWith("/") ? result + word : result + "/" + word;
-  }
-  return trailingSlash ? result + "/" : result;
-}
-
 /**
  * The five parts of a URL as `urllib.parse.urlsplit` returns them.
  *
  * @example
  * ```ts
- * import { type SplitUrl, urlsplit } from "./_url_path.ts";
+ * import { type SplitUrl, urlsplit } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
  * const parts: SplitUrl = urlsplit("http://example.com/a%20b?x=1#top");
  * assertEquals(parts.path, "/a%20b");
@@ -491,6 +442,12 @@ function isIPv6Address(text: string): boolean {
 }
 
 /** `urllib.parse._check_bracketed_host`. */
+/** `text.split(separator, 1)[0]`. */
+function beforeFirst(text: string, separator: string): string {
+  const index = text.indexOf(separator);
+  return index < 0 ? text : text.slice(0, index);
+}
+
 function checkBracketedHost(host: string): void {
   if (host.startsWith("v")) {
     if (!IPV_FUTURE_REGEXP.test(host)) throw new SyntaxError("IPvFuture address is invalid");
@@ -533,7 +490,7 @@ function checkNetloc(netloc: string): void {
  *
  * @example Split an absolute-form target
  * ```ts
- * import { urlsplit } from "./_url_path.ts";
+ * import { urlsplit } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
  * assertEquals(urlsplit("HTTPS://pypi.org/x?q#f"), {
  *   scheme: "https",
@@ -594,7 +551,7 @@ export function urlsplit(url: string): SplitUrl {
  *
  * @example Rebuild
  * ```ts
- * import { urlunsplit } from "./_url_path.ts";
+ * import { urlunsplit } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
  * assertEquals(
  *   urlunsplit({ scheme: "https", netloc: "pypi.org", path: "x/", query: "", fragment: "f" }),
@@ -617,66 +574,4 @@ export function urlunsplit(parts: SplitUrl): string {
   if (query !== "") url += "?" + query;
   if (fragment !== "") url += "#" + fragment;
   return url;
-}
-
-/**
- * The `Location` of `send_head`'s `301` for a directory requested without a trailing slash:
- * `urlunsplit` of the target's parts with `/` appended to the path. `null` when the (still
- * encoded) path already ends with `/`, i.e. no redirect. CPython 3.13.0 does not treat `%2f` as
- * a slash here. Pass the target as `parse_request` left it: that already reduced a leading `//`
- * to `/` (otherwise `//sub` would read as a netloc and redirect to `//sub/`).
- *
- * @param requestPath The request target as received (`self.path`).
- * @returns The redirect target, or `null`.
- * @throws {SyntaxError} Where `urlsplit` raises `ValueError` (CPython then drops the connection).
- *
- * @example Query and fragment are kept
- * ```ts
- * import { directoryRedirectLocation } from "./_url_path.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(directoryRedirectLocation("/sub?x=1#frag"), "/sub/?x=1#frag");
- * assertEquals(directoryRedirectLocation("https://pypi.org/sub"), "https://pypi.org/sub/");
- * assertEquals(directoryRedirectLocation("/sub/"), null);
- * ```
- */
-export function directoryRedirectLocation(requestPath: string): string | null {
-  const parts = urlsplit(requestPath);
-  if (parts.path.endsWith("/")) return null;
-  return urlunsplit({ ...parts, path: parts.path + "/" });
-}
-
-/**
- * `html.escape(text, quote=False)`: escapes `&`, `<` and `>` only.
- *
- * @param text Plain text.
- * @returns HTML text.
- *
- * @example Quotes stay
- * ```ts
- * import { htmlEscapeNoQuote } from "./_url_path.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(htmlEscapeNoQuote(`<a href="x">&</a>`), `&lt;a href="x"&gt;&amp;&lt;/a&gt;`);
- * ```
- */
-export function htmlEscapeNoQuote(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-}
-
-/**
- * The directory listing's title text in CPython 3.13.0: the whole request target (query and
- * fragment included) decoded with {@linkcode unquote} and escaped with
- * {@linkcode htmlEscapeNoQuote}.
- *
- * @param requestPath The request target as received (`self.path`).
- * @returns The escaped title path.
- *
- * @example Title text
- * ```ts
- * import { displayPath } from "./_url_path.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(displayPath("/a%20%26%3Cb/?x=1"), "/a &amp;&lt;b/?x=1");
- * ```
- */
-export function displayPath(requestPath: string): string {
-  return htmlEscapeNoQuote(unquote(requestPath));
 }

@@ -7,9 +7,9 @@
  *
  * @example Collapse a path and build the environment of a request
  * ```ts
- * import { buildCgiEnv, findCgiDirectory, urlCollapsePath } from "./_cgi_env.ts";
- * import { HTTPMessage } from "../headers.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { buildCgiEnv, findCgiDirectory, urlCollapsePath } from "./environment.ts";
+ * import { HTTPMessage } from "../../headers.ts";
+ * import { assertEquals } from "../../deps.ts";
  *
  * const collapsed = urlCollapsePath("/cgi-bin/../cgi-bin/env.sh/x?a=1");
  * assertEquals(collapsed, "/cgi-bin/env.sh/x?a=1");
@@ -35,8 +35,8 @@
  *
  * @module
  */
-import { splitWhitespace } from "../protocol/python_text.ts";
-import { unquoteReplace } from "./_url_path.ts";
+import { splitWhitespace } from "../../protocol/python_text.ts";
+import { unquoteReplace } from "../../protocol/url.ts";
 
 /**
  * Too many `..` segments in a CGI path: what CPython's `_url_collapse_path` reports with an
@@ -45,8 +45,8 @@ import { unquoteReplace } from "./_url_path.ts";
  *
  * @example
  * ```ts
- * import { UrlCollapseError, urlCollapsePath } from "./_cgi_env.ts";
- * import { assertThrows } from "../deps.ts";
+ * import { UrlCollapseError, urlCollapsePath } from "./environment.ts";
+ * import { assertThrows } from "../../deps.ts";
  * assertThrows(() => urlCollapsePath(".."), UrlCollapseError);
  * ```
  */
@@ -73,8 +73,8 @@ export class UrlCollapseError extends RangeError {
  *
  * @example
  * ```ts
- * import { CgiEnvironmentError, checkCgiEnv } from "./_cgi_env.ts";
- * import { assertThrows } from "../deps.ts";
+ * import { CgiEnvironmentError, checkCgiEnv } from "./environment.ts";
+ * import { assertThrows } from "../../deps.ts";
  * assertThrows(() => checkCgiEnv({ HTTP_USER_AGENT: "a\0b" }), CgiEnvironmentError);
  * ```
  */
@@ -107,8 +107,8 @@ const ASCII_LIMIT = 0x80;
  *
  * @example
  * ```ts
- * import { urlUnquote } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { urlUnquote } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(urlUnquote("/a%20b%2fc%zz"), "/a b/c%zz");
  * assertEquals(urlUnquote("%ED%A0%80"), "\ufffd\ufffd\ufffd");
  * ```
@@ -136,8 +136,8 @@ function partition(text: string, separator: string): [string, string, string] {
  *
  * @example CPython's test vectors
  * ```ts
- * import { urlCollapsePath } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { urlCollapsePath } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(urlCollapsePath(""), "//");
  * assertEquals(urlCollapsePath("/a/b/c/../d/e/../../../../f"), "//f");
  * assertEquals(urlCollapsePath("/a/b/"), "/a/b/");
@@ -179,8 +179,8 @@ export function urlCollapsePath(path: string): string {
  *
  * @example
  * ```ts
- * import { findCgiDirectory } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { findCgiDirectory } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(findCgiDirectory("/cgi-bin/a/b.py?x", ["/cgi-bin"]), ["/cgi-bin", "a/b.py?x"]);
  * assertEquals(findCgiDirectory("/cgi-bin", ["/cgi-bin"]), null);
  * assertEquals(findCgiDirectory("/static/x.py", ["/cgi-bin"]), null);
@@ -203,7 +203,7 @@ export function findCgiDirectory(
  *
  * @example
  * ```ts
- * import type { ScriptPathParts } from "./_cgi_env.ts";
+ * import type { ScriptPathParts } from "./environment.ts";
  * const parts: ScriptPathParts = { script: "env.sh", extraPath: "/x", query: "a=1" };
  * void parts;
  * ```
@@ -226,8 +226,8 @@ export interface ScriptPathParts {
  *
  * @example
  * ```ts
- * import { splitScriptPath } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { splitScriptPath } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(splitScriptPath("env.sh/extra/x%20y?a=b?c=d"), {
  *   script: "env.sh",
  *   extraPath: "/extra/x%20y",
@@ -260,8 +260,8 @@ const BASE64_TABLE: Int8Array = (() => {
  *
  * @example
  * ```ts
- * import { decodeBase64Lenient } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { decodeBase64Lenient } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(decodeBase64Lenient("dX Nl\ncg==trailing"), new TextEncoder().encode("user"));
  * assertEquals(decodeBase64Lenient("abc"), null);
  * ```
@@ -318,8 +318,8 @@ const NON_ASCII = /[^\x00-\x7f]/;
  *
  * @example
  * ```ts
- * import { authorizationVariables } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { authorizationVariables } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(authorizationVariables("Basic dXNlcjpwYXNz"), {
  *   AUTH_TYPE: "Basic",
  *   REMOTE_USER: "user",
@@ -347,8 +347,8 @@ export function authorizationVariables(
  *
  * @example
  * ```ts
- * import type { CgiHeaderSource } from "./_cgi_env.ts";
- * import { HTTPMessage } from "../headers.ts";
+ * import type { CgiHeaderSource } from "./environment.ts";
+ * import { HTTPMessage } from "../../headers.ts";
  * const headers: CgiHeaderSource = new HTTPMessage([["Accept", "text/html"]]);
  * headers.get_all("accept"); // ["text/html"]
  * ```
@@ -367,8 +367,8 @@ export interface CgiHeaderSource {
  *
  * @example
  * ```ts
- * import type { CgiRequestFacts } from "./_cgi_env.ts";
- * import { HTTPMessage } from "../headers.ts";
+ * import type { CgiRequestFacts } from "./environment.ts";
+ * import { HTTPMessage } from "../../headers.ts";
  * const facts: CgiRequestFacts = {
  *   serverSoftware: "SimpleHTTP/0.6 Deno/2", serverName: "localhost", serverProtocol: "HTTP/1.0",
  *   serverPort: 8000, method: "GET", pathInfo: "", pathTranslated: "/srv",
@@ -429,9 +429,9 @@ const FORCED_EMPTY_DEFAULTS: readonly string[] = [
  *
  * @example Basic credentials give REMOTE_USER
  * ```ts
- * import { buildCgiEnv } from "./_cgi_env.ts";
- * import { HTTPMessage } from "../headers.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { buildCgiEnv } from "./environment.ts";
+ * import { HTTPMessage } from "../../headers.ts";
+ * import { assertEquals } from "../../deps.ts";
  * const env = buildCgiEnv({}, {
  *   serverSoftware: "x", serverName: "localhost", serverProtocol: "HTTP/1.0", serverPort: 80,
  *   method: "POST", pathInfo: "", pathTranslated: "/srv", scriptName: "/cgi-bin/a.sh",
@@ -485,7 +485,7 @@ export function buildCgiEnv(
  *
  * @example
  * ```ts
- * import { checkCgiEnv } from "./_cgi_env.ts";
+ * import { checkCgiEnv } from "./environment.ts";
  * checkCgiEnv({ QUERY_STRING: "a=1" });
  * ```
  */
@@ -507,8 +507,8 @@ export function checkCgiEnv(env: Readonly<Record<string, string>>): void {
  *
  * @example
  * ```ts
- * import { cgiScriptArguments } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { cgiScriptArguments } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(cgiScriptArguments("kw+x%41", true), ["kw x%41"]);
  * assertEquals(cgiScriptArguments("a=1", true), []);
  * assertEquals(cgiScriptArguments("kw+x", false), ["kw+x"]);
@@ -528,8 +528,8 @@ export function cgiScriptArguments(query: string, forkPath: boolean): string[] {
  *
  * @example
  * ```ts
- * import { list2cmdline } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { list2cmdline } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(list2cmdline(["python", "-u", "a b.py", ""]), 'python -u "a b.py" ""');
  * assertEquals(list2cmdline(['a"b', "c\\"]), 'a\\"b c\\');
  * ```
@@ -567,8 +567,8 @@ export function list2cmdline(args: readonly string[]): string {
  *
  * @example
  * ```ts
- * import { pythonHex } from "./_cgi_env.ts";
- * import { assertEquals } from "../deps.ts";
+ * import { pythonHex } from "./environment.ts";
+ * import { assertEquals } from "../../deps.ts";
  * assertEquals(pythonHex(-9), "-0x9");
  * assertEquals(pythonHex(256), "0x100");
  * ```
