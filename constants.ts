@@ -11,29 +11,13 @@
  * @module
  */
 
-/**
- * `http.server.__version__`: the version in `server_version` strings.
- *
- * @example
- * ```ts
- * import { MODULE_VERSION } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(MODULE_VERSION, "0.6");
- * ```
- */
+/** `http.server.__version__`: the version in `server_version` strings. */
 export const MODULE_VERSION = "0.6";
 
 /**
  * Longest request line or header line accepted, in bytes including the line end
  * (CPython `http.client._MAXLINE`). A longer request line gets 414, a longer header line 431.
  * @see {@linkcode BaseHTTPRequestHandler.max_line_length}
- *
- * @example
- * ```ts
- * import { MAX_LINE_LENGTH } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(MAX_LINE_LENGTH, 65536);
- * ```
  */
 export const MAX_LINE_LENGTH = 65536;
 
@@ -41,87 +25,30 @@ export const MAX_LINE_LENGTH = 65536;
  * Most header lines read, counting the blank line that ends the block, as CPython 3.11–3.14
  * count them (`http.client._MAXHEADERS`): 100 header lines already get 431.
  * @see {@linkcode BaseHTTPRequestHandler.max_headers}
- *
- * @example
- * ```ts
- * import { MAX_HEADERS } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(MAX_HEADERS, 100);
- * ```
  */
 export const MAX_HEADERS = 100;
 
-/**
- * Size of the read buffer under `rfile`, in bytes.
- *
- * @example
- * ```ts
- * import { READ_BUFFER_SIZE } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(READ_BUFFER_SIZE, 64 * 1024);
- * ```
- */
+/** Size of the read buffer under `rfile`, in bytes. */
 export const READ_BUFFER_SIZE = 64 * 1024;
 
 /**
  * `wfile` coalesces small writes into one socket write up to this many bytes; a write that
  * would go past it is sent at once (so a slow reader holds at most this much in memory).
- *
- * @example
- * ```ts
- * import { WRITE_COALESCE_LIMIT } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(WRITE_COALESCE_LIMIT, 64 * 1024);
- * ```
  */
 export const WRITE_COALESCE_LIMIT = 64 * 1024;
 
-/**
- * Chunk size used when copying a file or a body from one stream to another.
- *
- * @example
- * ```ts
- * import { COPY_CHUNK_SIZE } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(COPY_CHUNK_SIZE, 256 * 1024);
- * ```
- */
+/** Chunk size used when copying a file or a body from one stream to another. */
 export const COPY_CHUNK_SIZE = 256 * 1024;
 
-/**
- * The default port of the command line (`python -m http.server`).
- *
- * @example
- * ```ts
- * import { DEFAULT_PORT } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(DEFAULT_PORT, 8000);
- * ```
- */
+/** The default port of the command line (`python -m http.server`). */
 export const DEFAULT_PORT = 8000;
 
-/**
- * CPython's `DEFAULT_ERROR_CONTENT_TYPE` (no space after the semicolon).
- *
- * @example
- * ```ts
- * import { DEFAULT_ERROR_CONTENT_TYPE } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(DEFAULT_ERROR_CONTENT_TYPE, "text/html;charset=utf-8");
- * ```
- */
+/** CPython's `DEFAULT_ERROR_CONTENT_TYPE` (no space after the semicolon). */
 export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
 
 /**
  * CPython 3.13's `DEFAULT_ERROR_MESSAGE`: the `send_error` page, with Python `%(name)s` /
  * `%(name)d` placeholders so a Python override ports unchanged.
- *
- * @example
- * ```ts
- * import { DEFAULT_ERROR_MESSAGE } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(DEFAULT_ERROR_MESSAGE.includes("<p>Error code: %(code)d</p>"), true);
- * ```
  */
 export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
 <html lang="en">
@@ -145,13 +72,6 @@ export const DEFAULT_ERROR_MESSAGE = `<!DOCTYPE HTML>
  * (a slow-header, "slowloris", client). Not in CPython. The request body and the response are
  * not covered: a slow download is never cut off by it.
  * @see {@linkcode HTTPServer.header_timeout}
- *
- * @example
- * ```ts
- * import { DEFAULT_HEADER_TIMEOUT } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(DEFAULT_HEADER_TIMEOUT, 60);
- * ```
  */
 export const DEFAULT_HEADER_TIMEOUT = 60;
 
@@ -161,13 +81,6 @@ export const DEFAULT_HEADER_TIMEOUT = 60;
  * common proxies and load balancers, so that they close first (as nginx's 75 s). Not in
  * CPython.
  * @see {@linkcode HTTPServer.idle_timeout}
- *
- * @example
- * ```ts
- * import { DEFAULT_IDLE_TIMEOUT } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(DEFAULT_IDLE_TIMEOUT, 75);
- * ```
  */
 export const DEFAULT_IDLE_TIMEOUT = 75;
 
@@ -175,12 +88,5 @@ export const DEFAULT_IDLE_TIMEOUT = 75;
  * Most connections a threading server handles at once; further ones wait in the kernel's
  * accept queue until one ends (they are never refused). Not in CPython.
  * @see {@linkcode HTTPServer.max_connections}
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_CONNECTIONS } from "./constants.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(DEFAULT_MAX_CONNECTIONS, 1024);
- * ```
  */
 export const DEFAULT_MAX_CONNECTIONS = 1024;

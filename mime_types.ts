@@ -32,13 +32,6 @@ import { splitWhitespace } from "./protocol/python_text.ts";
 /**
  * The mime.types files CPython's `mimetypes.knownfiles` lists, in the order they are read
  * (the repeated entry is repeated in CPython too).
- *
- * @example Inspect the list
- * ```ts
- * import { KNOWN_FILES } from "./mime_types.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(KNOWN_FILES[0], "/etc/mime.types");
- * ```
  */
 export const KNOWN_FILES: readonly string[] = Object.freeze([
   "/etc/mime.types",
@@ -55,13 +48,6 @@ export const KNOWN_FILES: readonly string[] = Object.freeze([
 /**
  * CPython 3.13's `mimetypes._suffix_map_default`: suffixes that stand for two suffixes. Keys are
  * matched against the lower-cased suffix.
- *
- * @example The `.tgz` rewrite
- * ```ts
- * import { SUFFIX_MAP_DEFAULT } from "./mime_types.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(SUFFIX_MAP_DEFAULT[".tgz"], ".tar.gz");
- * ```
  */
 export const SUFFIX_MAP_DEFAULT: Readonly<Record<string, string>> = Object.freeze({
   ".svgz": ".svg.gz",
@@ -75,14 +61,6 @@ export const SUFFIX_MAP_DEFAULT: Readonly<Record<string, string>> = Object.freez
 /**
  * CPython 3.13's `mimetypes._encodings_map_default`: content-coding suffixes, matched
  * case-sensitively and stripped before the type lookup.
- *
- * @example Encodings are case-sensitive
- * ```ts
- * import { ENCODINGS_MAP_DEFAULT } from "./mime_types.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(ENCODINGS_MAP_DEFAULT[".Z"], "compress");
- * assertEquals(ENCODINGS_MAP_DEFAULT[".z"], undefined);
- * ```
  */
 export const ENCODINGS_MAP_DEFAULT: Readonly<Record<string, string>> = Object.freeze({
   ".gz": "gzip",
@@ -92,16 +70,7 @@ export const ENCODINGS_MAP_DEFAULT: Readonly<Record<string, string>> = Object.fr
   ".br": "br",
 });
 
-/**
- * CPython 3.13's built-in strict type table, `mimetypes._types_map_default`, in source order.
- *
- * @example Look up the built-in table directly
- * ```ts
- * import { TYPES_MAP_DEFAULT } from "./mime_types.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(TYPES_MAP_DEFAULT[".js"], "text/javascript");
- * ```
- */
+/** CPython 3.13's built-in strict type table, `mimetypes._types_map_default`, in source order. */
 export const TYPES_MAP_DEFAULT: Readonly<Record<string, string>> = Object.freeze({
   ".js": "text/javascript",
   ".mjs": "text/javascript",
@@ -262,13 +231,6 @@ export const TYPES_MAP_DEFAULT: Readonly<Record<string, string>> = Object.freeze
 /**
  * `SimpleHTTPRequestHandler.extensions_map` of CPython 3.13: consulted before `mimetypes`, so
  * compressed files are served as the compressed type (no `Content-Encoding` is ever sent).
- *
- * @example The handler's own table
- * ```ts
- * import { DEFAULT_EXTENSIONS_MAP } from "./mime_types.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(DEFAULT_EXTENSIONS_MAP[".gz"], "application/gzip");
- * ```
  */
 export const DEFAULT_EXTENSIONS_MAP: Readonly<Record<string, string>> = Object.freeze({
   ".gz": "application/gzip",

@@ -16,12 +16,6 @@
 /**
  * Named HTTP status codes, as CPython's `http.HTTPStatus` members (3.13), including the
  * pre-RFC 9110 alias names CPython keeps.
- *
- * @example Use a named code
- * ```ts
- * import { HTTPStatus } from "./status.ts";
- * HTTPStatus.OK; // 200
- * ```
  */
 export const HTTPStatus = {
   CONTINUE: 100,
@@ -92,31 +86,12 @@ export const HTTPStatus = {
   NETWORK_AUTHENTICATION_REQUIRED: 511,
 } as const;
 
-/**
- * A status code named in {@linkcode HTTPStatus}.
- *
- * @example Only named codes type-check
- * ```ts
- * import { HTTPStatus, type HTTPStatusCode } from "./status.ts";
- * import { assertEquals } from "./deps.ts";
- * const code: HTTPStatusCode = HTTPStatus.NOT_FOUND;
- * assertEquals(code, 404);
- * ```
- */
+/** A status code named in {@linkcode HTTPStatus}. */
 export type HTTPStatusCode = (typeof HTTPStatus)[keyof typeof HTTPStatus];
 
 /**
  * The reason phrase and the explanation of one status code (Python's
  * `BaseHTTPRequestHandler.responses[code]`).
- *
- * @example Read the pair for 404
- * ```ts
- * import { responses, type StatusText } from "./status.ts";
- * import { assertEquals } from "./deps.ts";
- * const [phrase, explain]: StatusText = responses[404];
- * assertEquals(phrase, "Not Found");
- * assertEquals(explain, "Nothing matches the given URI");
- * ```
  */
 export type StatusText = readonly [phrase: string, description: string];
 
@@ -204,12 +179,6 @@ const STATUS_TEXTS: ReadonlyArray<readonly [number, string, string]> = [
 /**
  * A record `code → [phrase, description]` for every status in {@linkcode HTTPStatus}: what
  * `BaseHTTPRequestHandler.responses` holds by default.
- *
- * @example Read the explanation of 404
- * ```ts
- * import { responses } from "./status.ts";
- * responses[404][1]; // "Nothing matches the given URI"
- * ```
  */
 export const responses: Readonly<Record<number, StatusText>> = Object.freeze(
   Object.fromEntries(

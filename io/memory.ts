@@ -16,18 +16,7 @@
  */
 import type { ByteConnection } from "../types.ts";
 
-/**
- * Options for {@linkcode MemoryConnection}.
- *
- * @example
- * ```ts
- * import { MemoryConnection, type MemoryConnectionOptions } from "./memory.ts";
- * import { assertEquals } from "../deps.ts";
- * const options: MemoryConnectionOptions = { readChunkSize: 1 };
- * const conn = new MemoryConnection("ab", options);
- * assertEquals(await conn.read(new Uint8Array(8)), 1);
- * ```
- */
+/** Options for {@linkcode MemoryConnection}. */
 export interface MemoryConnectionOptions {
   /** Largest chunk one `read` returns (default: everything left), e.g. 1 for byte by byte. */
   readChunkSize?: number;

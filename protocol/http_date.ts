@@ -12,29 +12,9 @@
  * @module
  */
 
-/**
- * English weekday abbreviations, Monday first (`weekdayname`).
- *
- * @example
- * ```ts
- * import { WEEKDAY_NAMES } from "./http_date.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(WEEKDAY_NAMES[0], "Mon");
- * assertEquals(WEEKDAY_NAMES.length, 7);
- * ```
- */
+/** English weekday abbreviations, Monday first (`weekdayname`). */
 export const WEEKDAY_NAMES: readonly string[] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-/**
- * English month abbreviations, index 1 = January (`monthname`).
- *
- * @example
- * ```ts
- * import { MONTH_NAMES } from "./http_date.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(MONTH_NAMES[1], "Jan");
- * assertEquals(MONTH_NAMES[12], "Dec");
- * ```
- */
+/** English month abbreviations, index 1 = January (`monthname`). */
 export const MONTH_NAMES: readonly (string | null)[] = [
   null,
   "Jan",

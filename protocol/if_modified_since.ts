@@ -19,17 +19,7 @@
 
 import { isPythonWhitespace, splitWhitespace } from "./python_text.ts";
 
-/**
- * A date `parsedate_to_datetime` accepted.
- *
- * @example
- * ```ts
- * import { type HttpDate, parseHttpDate } from "./if_modified_since.ts";
- * import { assertEquals } from "../deps.ts";
- * const date: HttpDate | null = parseHttpDate("Thu, 01 Jan 1970 00:00:10 GMT");
- * assertEquals(date, { epochSeconds: 10, isUtc: true });
- * ```
- */
+/** A date `parsedate_to_datetime` accepted. */
 export interface HttpDate {
   /** The instant, in whole seconds since the Unix epoch. */
   epochSeconds: number;

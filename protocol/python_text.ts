@@ -125,17 +125,7 @@ export function pyRepr(text: string): string {
   return out + quote;
 }
 
-/**
- * A value Python's `%` operator can format here.
- *
- * @example Values for a log format
- * ```ts
- * import { type FormatValue, percentFormat } from "./python_text.ts";
- * import { assertEquals } from "../deps.ts";
- * const args: FormatValue[] = ["GET / HTTP/1.0", 404, "-"];
- * assertEquals(percentFormat('"%s" %s %s', args), '"GET / HTTP/1.0" 404 -');
- * ```
- */
+/** A value Python's `%` operator can format here. */
 export type FormatValue = string | number | bigint | boolean | null | undefined | {
   toString(): string;
 };

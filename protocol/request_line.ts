@@ -14,31 +14,10 @@
 import { BadRequestLineError, type ProtocolError, UnsupportedVersionError } from "../errors.ts";
 import { pyRepr, splitWhitespace, stripLineEnds } from "./python_text.ts";
 
-/**
- * Longest major or minor version number accepted, in digits (CPython's rule).
- *
- * @example
- * ```ts
- * import { MAX_VERSION_DIGITS } from "./request_line.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(MAX_VERSION_DIGITS, 10);
- * ```
- */
+/** Longest major or minor version number accepted, in digits (CPython's rule). */
 export const MAX_VERSION_DIGITS = 10;
 
-/**
- * What one request line says, and what CPython's parser decides about it.
- *
- * @example
- * ```ts
- * import { parseRequestLine, type RequestLine } from "./request_line.ts";
- * import { assertEquals } from "../deps.ts";
- * const line: RequestLine | null = parseRequestLine("GET /index.html HTTP/1.1\r\n", "HTTP/1.1");
- * assertEquals(line?.command, "GET");
- * assertEquals(line?.path, "/index.html");
- * assertEquals(line?.keepAlive, true);
- * ```
- */
+/** What one request line says, and what CPython's parser decides about it. */
 export interface RequestLine {
   /** The line with trailing CR/LF removed (`requestline`). */
   requestline: string;

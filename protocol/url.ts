@@ -357,19 +357,7 @@ export function posixNormpath(path: string): string {
   return root + kept.join("/") || ".";
 }
 
-/**
- * The five parts of a URL as `urllib.parse.urlsplit` returns them.
- *
- * @example
- * ```ts
- * import { type SplitUrl, urlsplit } from "./url.ts";
- * import { assertEquals } from "../deps.ts";
- * const parts: SplitUrl = urlsplit("http://example.com/a%20b?x=1#top");
- * assertEquals(parts.path, "/a%20b");
- * assertEquals(parts.query, "x=1");
- * assertEquals(parts.fragment, "top");
- * ```
- */
+/** The five parts of a URL as `urllib.parse.urlsplit` returns them. */
 export interface SplitUrl {
   /** Lower-cased scheme, or `""`. */
   scheme: string;

@@ -23,17 +23,7 @@
 import { htmlEscapeNoQuote } from "../../protocol/html.ts";
 import { quote } from "../../protocol/url.ts";
 
-/**
- * One directory entry, in `os.listdir` order.
- *
- * @example
- * ```ts
- * import type { DirectoryEntry } from "./directory_listing.ts";
- * import { assertEquals } from "../../deps.ts";
- * const entry: DirectoryEntry = { name: "docs", isDirectory: true, isSymlink: false };
- * assertEquals(entry.isDirectory, true);
- * ```
- */
+/** One directory entry, in `os.listdir` order. */
 export interface DirectoryEntry {
   /** The file name. */
   name: string;

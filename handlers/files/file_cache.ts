@@ -36,38 +36,13 @@
  * How long after its last change a file's identity is trusted (milliseconds). Change times
  * come with one-second resolution here (and two on some file systems): a file changed again
  * within the same tick would otherwise look unchanged.
- *
- * @example
- * ```ts
- * import { FILE_CACHE_SETTLE_MS } from "./file_cache.ts";
- * import { assertEquals } from "../../deps.ts";
- * assertEquals(FILE_CACHE_SETTLE_MS, 3000);
- * ```
  */
 export const FILE_CACHE_SETTLE_MS = 3000;
 
-/**
- * Total bytes of file content the default cache holds.
- *
- * @example
- * ```ts
- * import { FILE_CACHE_BYTES } from "./file_cache.ts";
- * import { assertEquals } from "../../deps.ts";
- * assertEquals(FILE_CACHE_BYTES, 4 * 1024 * 1024);
- * ```
- */
+/** Total bytes of file content the default cache holds. */
 export const FILE_CACHE_BYTES = 4 * 1024 * 1024;
 
-/**
- * Largest file the default cache holds (bytes); larger files are streamed from disk.
- *
- * @example
- * ```ts
- * import { FILE_CACHE_ENTRY_BYTES } from "./file_cache.ts";
- * import { assertEquals } from "../../deps.ts";
- * assertEquals(FILE_CACHE_ENTRY_BYTES, 64 * 1024);
- * ```
- */
+/** Largest file the default cache holds (bytes); larger files are streamed from disk. */
 export const FILE_CACHE_ENTRY_BYTES = 64 * 1024;
 
 interface CachedFile {
