@@ -28,7 +28,15 @@ import { serveContent } from "./serve_content.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 
 export { FileContentCache };
-export { type BodySource, BytesSource, FileSource } from "../../io/body_source.ts";
+export {
+  type BodySource,
+  type ByteWriter,
+  BytesSource,
+  type CopyableSource,
+  FileSource,
+  FileSpanSource,
+  ScratchBuffer,
+} from "../../io/body_source.ts";
 
 /** Options of {@linkcode SimpleHTTPRequestHandler} beyond Python's positional arguments. */
 export interface SimpleHTTPRequestHandlerOptions {
