@@ -30,8 +30,8 @@ import { directoryRedirectLocation, displayPath, translatePath } from "./url_pat
 export { FileContentCache };
 export {
   type BodySource,
-  type ByteWriter,
   BytesSource,
+  type ByteWriter,
   type CopyableSource,
   FileSource,
   FileSpanSource,
