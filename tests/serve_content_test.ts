@@ -16,7 +16,13 @@ import {
 } from "../io/body_source.ts";
 import { MemoryConnection } from "../io/memory.ts";
 import { COPY_CHUNK_SIZE } from "../constants.ts";
-import { decideContent, FULL_CONTENT, NOT_MODIFIED } from "../handlers/files/serve_content.ts";
+import {
+  type ContentResponder,
+  decideContent,
+  FULL_CONTENT,
+  NOT_MODIFIED,
+  serveContent,
+} from "../handlers/files/serve_content.ts";
 import { SimpleHTTPRequestHandler } from "../handlers/simple.ts";
 import { fromLatin1, SOCKETLESS_SERVER } from "./_helpers.ts";
 import { patternBytes } from "./_file_tree.ts";
@@ -325,4 +331,59 @@ Deno.test("serveContent: a large file is streamed whole; a missing one is 404", 
     const missing = await exchange(Quiet, dir, "GET /nothing.bin HTTP/1.0\r\n\r\n");
     assert(missing.output.startsWith("HTTP/1.0 404 File not found\r\n"), missing.output);
   });
+});
+
+/** A responder that records the head it is asked to send. */
+function recordingResponder(): ContentResponder & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    headers: new HTTPMessage(),
+    close_connection: false,
+    file_cache: null,
+    send_response: (code) => void lines.push(String(code)),
+    send_header: (name, value) => void lines.push(`${name}: ${value}`),
+    end_headers: () => Promise.resolve(),
+    send_error: (code) => Promise.resolve(void lines.push(`error ${code}`)),
+    date_time_string: () => "DATE",
+  };
+}
+
+Deno.test("serveContent: a file that shrank after its length was sent closes the connection", async () => {
+  const bytes = patternBytes(100, 9);
+  await withFile(bytes, async (path) => {
+    const responder = recordingResponder();
+    let file: Deno.FsFile | null = null;
+    const source = await serveContent(responder, path, null, "x/y", (p) => {
+      file = Deno.openSync(p);
+      const real = file.statSync();
+      // fstat reports more bytes than a read then finds.
+      file.statSync = () => ({ ...real, size: real.size + 50 });
+      return file;
+    });
+    assertEquals(responder.lines, [
+      "200",
+      "Content-type: x/y",
+      "Content-Length: 150",
+      "Last-Modified: DATE",
+    ]);
+    assert(responder.close_connection);
+    assert(source instanceof BytesSource);
+    assertEquals(source.bytes, bytes);
+  });
+});
+
+Deno.test("serveContent: an opener's null is 404, its error propagates", async () => {
+  const responder = recordingResponder();
+  assertEquals(await serveContent(responder, "/x", null, "x/y", () => null), null);
+  assertEquals(responder.lines, ["error 404"]);
+  let thrown: unknown = null;
+  try {
+    await serveContent(recordingResponder(), "/x", null, "x/y", () => {
+      throw new TypeError("unrepresentable");
+    });
+  } catch (error) {
+    thrown = error;
+  }
+  assert(thrown instanceof TypeError);
 });

@@ -11,8 +11,7 @@
  *
  * @module
  */
-import type { BodySource } from "../../io/body_source.ts";
-import { BytesSource, FileSource } from "../../io/body_source.ts";
+import { type BodySource, BytesSource, FileSource } from "../../io/body_source.ts";
 import { isNotModified } from "../../protocol/if_modified_since.ts";
 import { FILE_CACHE_ENTRY_BYTES, type FileContentCache } from "./file_cache.ts";
 
@@ -259,7 +258,7 @@ function sendWithoutContent(responder: ContentResponder, decision: NoContent): P
   return responder.end_headers();
 }
 
-/** The modification time in milliseconds since the epoch (0 where unknown, as CPython's). */
+/** The modification time in milliseconds since the epoch (0 where the platform gives none). */
 function mtimeOf(info: Deno.FileInfo): number {
   return info.mtime?.getTime() ?? 0;
 }
