@@ -16,113 +16,35 @@
  *
  * @module
  */
-import { COPY_CHUNK_SIZE, MODULE_VERSION } from "../../constants.ts";
+import { MODULE_VERSION } from "../../constants.ts";
+import { type BodySource, BytesSource, copyBody, ScratchBuffer } from "../../io/body_source.ts";
 import type { WFile } from "../../io/wfile.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../../mime_types.ts";
-import { isNotModified } from "../../protocol/if_modified_since.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../../types.ts";
 import { BaseHTTPRequestHandler } from "../base.ts";
 import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing.ts";
-import { FILE_CACHE_ENTRY_BYTES, FileContentCache } from "./file_cache.ts";
+import { FileContentCache } from "./file_cache.ts";
+import { serveContent } from "./serve_content.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 
 export { FileContentCache };
+export {
+  type BodySource,
+  BytesSource,
+  type ByteWriter,
+  type CopyableSource,
+  FileSource,
+  FileSpanSource,
+  ScratchBuffer,
+} from "../../io/body_source.ts";
 
-/**
- * What `send_head` returns for the caller to copy: an open file or an in-memory page.
- * (Python returns a file object; here anything with `read` and `close`.)
- *
- * @example
- * ```ts
- * import { type BodySource, BytesSource } from "./simple.ts";
- * import { assertEquals } from "../../deps.ts";
- * const source: BodySource = new BytesSource(new TextEncoder().encode("hi"));
- * const buf = new Uint8Array(8);
- * assertEquals(await source.read(buf), 2);
- * assertEquals(await source.read(buf), null);
- * source.close();
- * ```
- */
-export interface BodySource {
-  /** Reads into `p`; the byte count, or null at the end. */
-  read(p: Uint8Array): Promise<number | null>;
-  /** Releases the source. */
-  close(): void;
-}
-
-/**
- * An in-memory {@linkcode BodySource} (Python's `BytesIO`), e.g. a rendered listing.
- *
- * @example
- * ```ts
- * import { BytesSource } from "./simple.ts";
- * const source = new BytesSource(new Uint8Array([1, 2, 3]));
- * await source.read(new Uint8Array(2)); // 2
- * ```
- */
-export class BytesSource implements BodySource {
-  readonly #bytes: Uint8Array;
-  #offset = 0;
-
-  /**
-   * Creates the source.
-   *
-   * @param bytes The content.
-   */
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-
-  /** The content. */
-  get bytes(): Uint8Array {
-    return this.#bytes;
-  }
-
-  /** Copies the next bytes into `p`. */
-  read(p: Uint8Array): Promise<number | null> {
-    if (this.#offset >= this.#bytes.length) return Promise.resolve(null);
-    const n = Math.min(p.length, this.#bytes.length - this.#offset);
-    p.set(this.#bytes.subarray(this.#offset, this.#offset + n));
-    this.#offset += n;
-    return Promise.resolve(n);
-  }
-
-  /** Nothing to release. */
-  close(): void {}
-}
-
-/**
- * Options of {@linkcode SimpleHTTPRequestHandler} beyond Python's positional arguments.
- *
- * @example
- * ```ts
- * import type { SimpleHTTPRequestHandlerOptions } from "./simple.ts";
- * import { assertEquals } from "../../deps.ts";
- * const options: SimpleHTTPRequestHandlerOptions = { directory: "/srv/www" };
- * assertEquals(options.directory, "/srv/www");
- * ```
- */
+/** Options of {@linkcode SimpleHTTPRequestHandler} beyond Python's positional arguments. */
 export interface SimpleHTTPRequestHandlerOptions {
   /** The directory to serve (default: the server's `directory`, else the working directory). */
   directory?: string;
 }
 
-/**
- * A server that may name the directory its file handlers serve.
- *
- * @example
- * ```ts
- * import type { DirectoryServerInfo } from "./simple.ts";
- * import { assertEquals } from "../../deps.ts";
- * const server: DirectoryServerInfo = {
- *   server_address: ["127.0.0.1", 8000],
- *   server_name: "localhost",
- *   server_port: 8000,
- *   directory: "/srv/www",
- * };
- * assertEquals(server.directory, "/srv/www");
- * ```
- */
+/** A server that may name the directory its file handlers serve. */
 export interface DirectoryServerInfo extends ServerInfo {
   /** The directory to serve. */
   directory?: string;
@@ -187,76 +109,22 @@ function statSince(path: string, receivedAt: number): Deno.FileInfo | null {
 }
 
 /**
- * An open file with the size it had when its headers were sent. Copying stops at that size,
- * so the body always matches the `Content-Length` sent, even if the file grows meanwhile.
+ * Opens a resolved file for `serveContent`: null (404) where it cannot be opened or where the
+ * path names raw bytes Deno cannot represent.
  *
- * @example
- * ```ts ignore
- * import { FileSource } from "./simple.ts";
- * const file = await Deno.open("README.md");
- * const source = new FileSource(file, (await file.stat()).size);
- * source.close();
- * ```
+ * @throws {TypeError} The path holds a NUL or an unencodable surrogate: Python's `open()`
+ * raises `ValueError`, not `OSError`, and the connection is dropped unanswered.
  */
-export class FileSource implements BodySource {
-  /** The open file. */
-  readonly file: Deno.FsFile;
-  /** Bytes to send. */
-  readonly size: number;
-  #remaining: number;
-  #readSync = true;
-
-  /**
-   * Creates the source.
-   *
-   * @param file The open file.
-   * @param size Bytes to send.
-   */
-  constructor(file: Deno.FsFile, size: number) {
-    this.file = file;
-    this.size = size;
-    this.#remaining = size;
+function openForReading(path: string): Deno.FsFile | null {
+  const unusable = unusablePath(path);
+  if (unusable === "value") {
+    throw new TypeError(`path not representable on the file system: ${JSON.stringify(path)}`);
   }
-
-  /**
-   * Reads the next bytes into `p`; null once `size` bytes were read or at end of file.
-   * Reads are synchronous (a page-cache copy, without a hop through Deno's blocking-task
-   * pool) while each takes under {@linkcode SYNC_READ_LIMIT_MS}; after a slower one (a cold
-   * or slow disk) the rest of the file is read asynchronously, so other connections are not
-   * held up.
-   */
-  async read(p: Uint8Array): Promise<number | null> {
-    if (this.#remaining <= 0) return null;
-    const target = p.length > this.#remaining ? p.subarray(0, this.#remaining) : p;
-    let n: number | null;
-    if (this.#readSync) {
-      const started = performance.now();
-      n = this.file.readSync(target);
-      if (performance.now() - started > SYNC_READ_LIMIT_MS) this.#readSync = false;
-    } else {
-      n = await this.file.read(target);
-    }
-    if (n === null) return null;
-    this.#remaining -= n;
-    return n;
-  }
-
-  /** Reads the whole (small) body at once, synchronously. */
-  readAllSync(): Uint8Array {
-    const out = new Uint8Array(this.#remaining);
-    let offset = 0;
-    while (offset < out.length) {
-      const n = this.file.readSync(out.subarray(offset));
-      if (n === null || n === 0) break;
-      offset += n;
-    }
-    this.#remaining = 0;
-    return offset === out.length ? out : out.subarray(0, offset);
-  }
-
-  /** Closes the file. */
-  close(): void {
-    this.file.close();
+  if (unusable === "bytes") return null;
+  try {
+    return Deno.openSync(path, { read: true });
+  } catch {
+    return null;
   }
 }
 
@@ -342,7 +210,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * The part shared by GET and HEAD: sends the status and headers and returns what the body
-   * is to be copied from, or null when there is no body to send.
+   * is to be copied from, or null when there is no body to send. Resolves the path here (301
+   * for a directory without a trailing slash, index page, listing, type); a file is answered
+   * by `serveContent` (`If-Modified-Since`, framing headers, cached, whole or streamed body).
    */
   async send_head(): Promise<BodySource | null> {
     let path = this.translate_path(this.path);
@@ -376,81 +246,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       await this.send_error(404, "File not found");
       return null;
     }
-    const cache = this.file_cache;
-    if (cache !== null && info?.isFile) {
-      // A small file unchanged since it was read: one stat instead of open, fstat and read.
-      const cached = cache.get(path, info);
-      if (cached !== null) {
-        const answer = await this.#sendFileHead(ctype, info.size, info.mtime?.getTime() ?? 0);
-        return answer ? new BytesSource(cached) : null;
-      }
-    }
-    const unusable = unusablePath(path);
-    if (unusable === "value") {
-      // Python's open() raises ValueError, not OSError: the connection is dropped unanswered.
-      throw new TypeError(`path not representable on the file system: ${JSON.stringify(path)}`);
-    }
-    let file: Deno.FsFile;
-    try {
-      if (unusable === "bytes") throw new Deno.errors.NotFound(path);
-      file = Deno.openSync(path, { read: true });
-    } catch {
-      await this.send_error(404, "File not found");
-      return null;
-    }
-    let source: FileSource | null = null;
-    try {
-      const stat = file.statSync();
-      if (!stat.isFile) {
-        // Python's open() fails on a directory (a race with the check above).
-        file.close();
-        await this.send_error(404, "File not found");
-        return null;
-      }
-      source = new FileSource(file, stat.size);
-      if (!(await this.#sendFileHead(ctype, stat.size, stat.mtime?.getTime() ?? 0))) {
-        source.close();
-        return null;
-      }
-      if (stat.size > SMALL_FILE_SIZE) return source;
-      // A small file is read whole now (one synchronous read of the page cache) and leaves
-      // with the headers in one write.
-      const bytes = source.readAllSync();
-      source.close();
-      if (bytes.length < stat.size) {
-        // The file shrank since its size was sent: end the response with the connection.
-        this.close_connection = true;
-      } else {
-        cache?.put(path, stat, bytes, Date.now());
-      }
-      return new BytesSource(bytes);
-    } catch (error) {
-      if (source === null) file.close();
-      else source.close();
-      throw error;
-    }
-  }
-
-  /**
-   * Sends a file's status and headers: `304` when `If-Modified-Since` allows (CPython's rules;
-   * ignored when `If-None-Match` is present), else `200` with type, length and
-   * `Last-Modified`.
-   *
-   * @returns True when the body is to follow.
-   */
-  async #sendFileHead(ctype: string, size: number, mtimeMs: number): Promise<boolean> {
-    const ims = this.headers.get("If-Modified-Since");
-    if (ims !== undefined && !this.headers.has("If-None-Match") && isNotModified(ims, mtimeMs)) {
-      this.send_response(304);
-      await this.end_headers();
-      return false;
-    }
-    this.send_response(200);
-    this.send_header("Content-type", ctype);
-    this.send_header("Content-Length", String(size));
-    this.send_header("Last-Modified", this.date_time_string(Math.floor(mtimeMs / 1000)));
-    await this.end_headers();
-    return true;
+    return await serveContent(this, path, info, ctype, openForReading);
   }
 
   /**
@@ -512,35 +308,16 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * Copies a body source to the output in chunks (Python's `shutil.copyfileobj`); each chunk
-   * waits for the socket, so memory stays flat and a slow client is never buffered for.
+   * Copies a body source to the output (Python's `shutil.copyfileobj`): a source of this
+   * module copies itself (bytes in one write, a file through a buffer kept for the
+   * connection), anything else with `read` is read in chunks. Each chunk waits for the
+   * socket, so memory stays flat and a slow client is never buffered for.
    *
    * @param source Where to read.
    * @param outputfile Where to write (normally `wfile`).
    */
-  async copyfile(source: BodySource, outputfile: WFile): Promise<void> {
-    if (source instanceof BytesSource) {
-      await outputfile.write(source.bytes);
-      return;
-    }
-    if (source instanceof FileSource && source.size <= SMALL_FILE_SIZE) {
-      // A small file: one synchronous read, and it leaves with the headers in one write.
-      await outputfile.write(source.readAllSync());
-      return;
-    }
-    const size = source instanceof FileSource ? source.size : COPY_CHUNK_SIZE;
-    // The writer copies or sends each chunk before it resolves, so one buffer serves all, and
-    // the connection keeps it for its next large file (no garbage per download).
-    const length = Math.max(1, Math.min(size, COPY_CHUNK_SIZE));
-    let buffer = this.#copyBuffer;
-    if (buffer === null || buffer.length < length) {
-      buffer = this.#copyBuffer = new Uint8Array(length);
-    }
-    while (true) {
-      const n = await source.read(buffer);
-      if (n === null || n === 0) break;
-      await outputfile.write(buffer.subarray(0, n));
-    }
+  copyfile(source: BodySource, outputfile: WFile): Promise<void> {
+    return copyBody(source, outputfile, this.#scratch) as Promise<void>;
   }
 
   /**
@@ -552,7 +329,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /** The buffer `copyfile` streams large files through, kept for the connection's life. */
-  #copyBuffer: Uint8Array | null = null;
+  readonly #scratch: ScratchBuffer = new ScratchBuffer();
 
   /**
    * The `Content-type` of a file: `extensions_map` first (exact, then lower-cased extension),
@@ -581,15 +358,6 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
   if (!TYPESCRIPT_EXTENSIONS.test(path)) return ctype;
   return /\.tsx$/i.test(path) ? "text/tsx" : "application/typescript";
 }
-
-/**
- * A synchronous file read slower than this (milliseconds) switches the rest of that file to
- * asynchronous reads: the disk is not serving from its cache, and the event loop must not wait.
- */
-const SYNC_READ_LIMIT_MS = 2;
-
-/** Files up to this size are read in one synchronous call (a page-cache copy). */
-const SMALL_FILE_SIZE = FILE_CACHE_ENTRY_BYTES;
 
 /** The small-file cache every `SimpleHTTPRequestHandler` shares unless told otherwise. */
 const DEFAULT_FILE_CACHE = new FileContentCache();

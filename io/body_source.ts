@@ -1,0 +1,413 @@
+/**
+ * Response bodies as sources to copy from: Python's file object (`read`, `close`) plus one
+ * `copyTo` contract, so that a copier never branches on what kind of source it holds.
+ *
+ * Three kinds: {@linkcode BytesSource} (bytes already in memory: a cached file, a listing),
+ * {@linkcode FileSpanSource} (a span of an open file, with {@linkcode FileSource} the whole
+ * file) and {@linkcode StreamSource} (a `ReadableStream`, e.g. a transformed body). Anything
+ * else with `read` and `close` is copied by {@linkcode copyBody}'s read loop.
+ *
+ * @example Copy any source to a writer
+ * ```ts
+ * import { BytesSource, copyBody, ScratchBuffer } from "./body_source.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const chunks: Uint8Array[] = [];
+ * const writer = { write: (p: Uint8Array) => Promise.resolve(chunks.push(p.slice())) };
+ * await copyBody(new BytesSource(new TextEncoder().encode("hi")), writer, new ScratchBuffer());
+ * assertEquals(new TextDecoder().decode(chunks[0]), "hi");
+ * ```
+ *
+ * @module
+ */
+import { COPY_CHUNK_SIZE } from "../constants.ts";
+
+/**
+ * What a response body is copied from: Python's file object, here anything with `read` and
+ * `close` (what `send_head` returns).
+ */
+export interface BodySource {
+  /** Reads into `p`; the byte count, or null at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+  /** Releases the source. */
+  close(): void;
+}
+
+/** Where a body is copied to: `wfile`, or anything that takes bytes in order. */
+export interface ByteWriter {
+  /**
+   * Takes `p`, resolving once `p` may be reused (the writer copied or sent it).
+   *
+   * @param p The bytes.
+   */
+  write(p: Uint8Array): Promise<unknown>;
+}
+
+/**
+ * A {@linkcode BodySource} that copies itself to a writer in the way that suits it (one write
+ * of bytes in memory, a file through a scratch buffer, stream chunks as they come).
+ */
+export interface CopyableSource extends BodySource {
+  /**
+   * Writes the rest of the source to `writer`, in order, one write at a time.
+   *
+   * @param writer Where to write.
+   * @param scratch A buffer to read through, kept by the caller across copies.
+   * @returns Resolves when the last write has resolved.
+   */
+  copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<unknown>;
+}
+
+/**
+ * A read buffer kept across copies (one per connection), so a connection that sends many
+ * large files allocates it once.
+ *
+ * @example
+ * ```ts
+ * import { ScratchBuffer } from "./body_source.ts";
+ * import { assert } from "../deps.ts";
+ * const scratch = new ScratchBuffer();
+ * const first = scratch.take(1024);
+ * assert(scratch.take(512) === first); // Large enough: the same buffer.
+ * ```
+ */
+export class ScratchBuffer {
+  #buffer: Uint8Array | null = null;
+
+  /**
+   * A buffer of at least `length` bytes: the kept one, or a new one of exactly `length` bytes
+   * (then kept) when the kept one is smaller.
+   *
+   * @param length The fewest bytes needed.
+   * @returns The buffer (its contents are undefined).
+   */
+  take(length: number): Uint8Array {
+    const buffer = this.#buffer;
+    if (buffer !== null && buffer.length >= length) return buffer;
+    return this.#buffer = new Uint8Array(length);
+  }
+}
+
+/**
+ * Whether `source` copies itself ({@linkcode CopyableSource}).
+ *
+ * @param source Any body source.
+ * @returns True when it has `copyTo`.
+ */
+export function isCopyable(source: BodySource): source is CopyableSource {
+  return typeof (source as Partial<CopyableSource>).copyTo === "function";
+}
+
+/**
+ * Copies a source to a writer (Python's `shutil.copyfileobj`): by the source's own `copyTo`,
+ * else by reading it through `scratch` in chunks of {@linkcode COPY_CHUNK_SIZE}. Each write
+ * is awaited before the next read, so memory stays flat and a slow reader is never buffered
+ * for. The source is not closed.
+ *
+ * @param source Where to read.
+ * @param writer Where to write.
+ * @param scratch The buffer a read loop goes through.
+ * @returns Resolves when everything is written.
+ */
+export function copyBody(
+  source: BodySource,
+  writer: ByteWriter,
+  scratch: ScratchBuffer,
+): Promise<unknown> {
+  if (isCopyable(source)) return source.copyTo(writer, scratch);
+  return copyByReading(source, writer, scratch.take(COPY_CHUNK_SIZE));
+}
+
+/** The read loop of `copyfileobj`, through `buffer`. */
+async function copyByReading(
+  source: BodySource,
+  writer: ByteWriter,
+  buffer: Uint8Array,
+): Promise<void> {
+  while (true) {
+    const n = await source.read(buffer);
+    if (n === null || n === 0) return;
+    await writer.write(buffer.subarray(0, n));
+  }
+}
+
+/**
+ * Bytes in memory (Python's `BytesIO`): a cached file, a rendered listing. Copied in one
+ * write, so with the headers already queued they leave together.
+ *
+ * @example
+ * ```ts
+ * import { BytesSource } from "./body_source.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const source = new BytesSource(new TextEncoder().encode("hi"));
+ * const buffer = new Uint8Array(8);
+ * assertEquals(await source.read(buffer), 2);
+ * assertEquals(await source.read(buffer), null);
+ * ```
+ */
+export class BytesSource implements CopyableSource {
+  readonly #bytes: Uint8Array;
+  #offset = 0;
+
+  /**
+   * Creates the source.
+   *
+   * @param bytes The content.
+   */
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** The whole content (also the part already read). */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Copies the next bytes into `p`. */
+  read(p: Uint8Array): Promise<number | null> {
+    if (this.#offset >= this.#bytes.length) return Promise.resolve(null);
+    const n = Math.min(p.length, this.#bytes.length - this.#offset);
+    p.set(this.#bytes.subarray(this.#offset, this.#offset + n));
+    this.#offset += n;
+    return Promise.resolve(n);
+  }
+
+  /** Writes the unread content in one write. */
+  copyTo(writer: ByteWriter): Promise<unknown> {
+    const offset = this.#offset;
+    const bytes = this.#bytes;
+    this.#offset = bytes.length;
+    if (offset === 0) return writer.write(bytes);
+    if (offset >= bytes.length) return Promise.resolve(0);
+    return writer.write(bytes.subarray(offset));
+  }
+
+  /** Nothing to release. */
+  close(): void {}
+}
+
+/**
+ * A file span up to this many bytes is copied by one synchronous read and one write (a
+ * page-cache copy); the small-file cache holds files up to the same size.
+ */
+export const WHOLE_READ_BYTES = 64 * 1024;
+
+/**
+ * A synchronous file read slower than this (milliseconds) switches the rest of that file to
+ * asynchronous reads: the disk is not serving from its cache, and the event loop must not wait.
+ */
+const SYNC_READ_LIMIT_MS = 2;
+
+/**
+ * `length` bytes of an open file from byte `start` (a byte range). The file is positioned at
+ * `start` on the first read; a span from 0 reads from where the file stands (a freshly opened
+ * file: its beginning). Reading stops after `length` bytes, so a body always matches the
+ * `Content-Length` sent even if the file grows meanwhile.
+ *
+ * Reads are synchronous (a page-cache copy, without a hop through Deno's blocking-task pool)
+ * while each takes under 2 ms; after a slower one (a cold or slow disk) the rest is read
+ * asynchronously, so other connections are not held up.
+ *
+ * @example Bytes 2 to 5 of a file
+ * ```ts
+ * import { FileSpanSource } from "./body_source.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "0123456789");
+ * const source = new FileSpanSource(Deno.openSync(path), 2, 4);
+ * assertEquals(new TextDecoder().decode(source.readAllSync()), "2345");
+ * source.close();
+ * await Deno.remove(path);
+ * ```
+ */
+export class FileSpanSource implements CopyableSource {
+  /** The open file. */
+  readonly file: Deno.FsFile;
+  /** The offset of the span's first byte. */
+  readonly start: number;
+  /** Bytes in the span. */
+  readonly length: number;
+  #remaining: number;
+  #positioned: boolean;
+  #readSync = true;
+
+  /**
+   * Creates the source (the file is closed by {@linkcode close}).
+   *
+   * @param file The open file.
+   * @param start The offset of the first byte to send.
+   * @param length Bytes to send.
+   */
+  constructor(file: Deno.FsFile, start: number, length: number) {
+    this.file = file;
+    this.start = start;
+    this.length = length;
+    this.#remaining = length;
+    this.#positioned = start === 0;
+  }
+
+  /** Reads the next bytes into `p`; null once `length` bytes were read or at end of file. */
+  async read(p: Uint8Array): Promise<number | null> {
+    if (this.#remaining <= 0) return null;
+    if (!this.#positioned) this.#position();
+    const target = p.length > this.#remaining ? p.subarray(0, this.#remaining) : p;
+    let n: number | null;
+    if (this.#readSync) {
+      const started = performance.now();
+      n = this.file.readSync(target);
+      if (performance.now() - started > SYNC_READ_LIMIT_MS) this.#readSync = false;
+    } else {
+      n = await this.file.read(target);
+    }
+    if (n === null) return null;
+    this.#remaining -= n;
+    return n;
+  }
+
+  /**
+   * Reads the rest of the (small) span at once, synchronously; shorter than asked when the
+   * file ended first.
+   */
+  readAllSync(): Uint8Array {
+    if (!this.#positioned) this.#position();
+    const out = new Uint8Array(this.#remaining);
+    let offset = 0;
+    while (offset < out.length) {
+      const n = this.file.readSync(out.subarray(offset));
+      if (n === null || n === 0) break;
+      offset += n;
+    }
+    this.#remaining = 0;
+    return offset === out.length ? out : out.subarray(0, offset);
+  }
+
+  /**
+   * Writes the rest of the span: up to {@linkcode WHOLE_READ_BYTES} in one synchronous read
+   * and one write, more through `scratch` in chunks of up to `COPY_CHUNK_SIZE`.
+   */
+  copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<unknown> {
+    const remaining = this.#remaining;
+    if (remaining <= WHOLE_READ_BYTES) return writer.write(this.readAllSync());
+    return copyByReading(this, writer, scratch.take(Math.min(remaining, COPY_CHUNK_SIZE)));
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.file.close();
+  }
+
+  #position(): void {
+    this.file.seekSync(this.start, Deno.SeekMode.Start);
+    this.#positioned = true;
+  }
+}
+
+/**
+ * A whole open file with the size it had when its headers were sent (a span from 0 of that
+ * size): copying stops at that size, even if the file grows meanwhile.
+ *
+ * @example
+ * ```ts
+ * import { FileSource } from "./body_source.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "hello");
+ * const source = new FileSource(Deno.openSync(path), 5);
+ * assertEquals(new TextDecoder().decode(source.readAllSync()), "hello");
+ * source.close();
+ * await Deno.remove(path);
+ * ```
+ */
+export class FileSource extends FileSpanSource {
+  /**
+   * Creates the source.
+   *
+   * @param file The open file, at its beginning.
+   * @param size Bytes to send.
+   */
+  constructor(file: Deno.FsFile, size: number) {
+    super(file, 0, size);
+  }
+
+  /** Bytes to send (the span's length). */
+  get size(): number {
+    return this.length;
+  }
+}
+
+/**
+ * A `ReadableStream` of bytes (e.g. a body through a `CompressionStream`): copied chunk by
+ * chunk as the stream yields them, each write awaited before the next chunk is pulled.
+ *
+ * @example
+ * ```ts
+ * import { StreamSource } from "./body_source.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const source = new StreamSource(ReadableStream.from([new Uint8Array([1, 2, 3])]));
+ * const buffer = new Uint8Array(2);
+ * assertEquals(await source.read(buffer), 2);
+ * assertEquals(await source.read(buffer), 1);
+ * assertEquals(await source.read(buffer), null);
+ * source.close();
+ * ```
+ */
+export class StreamSource implements CopyableSource {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** The unread rest of the chunk a short `read` cut. */
+  #pending: Uint8Array | null = null;
+  #done = false;
+
+  /**
+   * Creates the source (the stream is locked to it).
+   *
+   * @param stream The bytes.
+   */
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.getReader();
+  }
+
+  /** Copies the next bytes into `p` (at most one chunk's worth). */
+  async read(p: Uint8Array): Promise<number | null> {
+    let chunk = this.#pending;
+    this.#pending = null;
+    while (chunk === null || chunk.length === 0) {
+      chunk = await this.#next();
+      if (chunk === null) return null;
+    }
+    if (chunk.length > p.length) {
+      p.set(chunk.subarray(0, p.length));
+      this.#pending = chunk.subarray(p.length);
+      return p.length;
+    }
+    p.set(chunk);
+    return chunk.length;
+  }
+
+  /** Writes the rest of the stream, one write per chunk. */
+  async copyTo(writer: ByteWriter): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = null;
+    if (pending !== null && pending.length > 0) await writer.write(pending);
+    while (true) {
+      const chunk = await this.#next();
+      if (chunk === null) return;
+      if (chunk.length > 0) await writer.write(chunk);
+    }
+  }
+
+  /** Cancels the rest of the stream. */
+  close(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#reader.cancel().catch(() => {});
+  }
+
+  async #next(): Promise<Uint8Array | null> {
+    if (this.#done) return null;
+    const { done, value } = await this.#reader.read();
+    if (done) {
+      this.#done = true;
+      return null;
+    }
+    return value;
+  }
+}
