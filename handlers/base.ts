@@ -107,6 +107,7 @@ function sameLines(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean 
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
 /** The last `version_string()` result and the two parts it was made of. */
 let lastVersion = { server: "", sys: "", text: " " };
 
@@ -297,23 +298,6 @@ export class BaseHTTPRequestHandler {
   #closing = false;
   /** This connection's last header block, for reuse when the next one repeats it. */
   #requestHeaderMemo: HeaderBlockMemo | null = null;
-  /** The response head being built (see {@linkcode response_head}). */
-  readonly #responseHead = new ResponseHead();
-  /** Whether `end_headers()` completed the head (a flush alone sends no blank line). */
-  #responseHeadEnded = false;
-  /**
-   * The head as encoded lines, once a subclass used `_headers_buffer` (null otherwise); while
-   * not null, every status and header line is also appended here.
-   */
-  #headerLines: Uint8Array[] | null = null;
-  /**
-   * What `#headerLines` held as this handler built it, to tell whether a subclass changed it;
-   * null when the lines are what goes out (assigned by a subclass, or an order that only lines
-   * can hold).
-   */
-  #headerLinesAsBuilt: Uint8Array[] | null = null;
-  /** This connection's head encoder, which keeps the block while responses repeat it. */
-  #responseHeadEncoder: ResponseHeadEncoder | null = null;
 
   /**
    * Stores the connection; the server then calls {@linkcode run}.
@@ -694,6 +678,24 @@ export class BaseHTTPRequestHandler {
     if (this.command !== "HEAD" && body !== null && body.length > 0) await this.wfile.write(body);
   }
 
+  /** The response head being built (see {@linkcode response_head}). */
+  readonly #responseHead = new ResponseHead();
+  /** Whether `end_headers()` completed the head (a flush alone sends no blank line). */
+  #responseHeadEnded = false;
+  /**
+   * The head as encoded lines, once a subclass used `_headers_buffer` (null otherwise); while
+   * not null, every status and header line is also appended here.
+   */
+  #headerLines: Uint8Array[] | null = null;
+  /**
+   * What `#headerLines` held as this handler built it, to tell whether a subclass changed it;
+   * null when the lines are what goes out (assigned by a subclass, or an order that only lines
+   * can hold).
+   */
+  #headerLinesAsBuilt: Uint8Array[] | null = null;
+  /** This connection's head encoder, which keeps the block while responses repeat it. */
+  #responseHeadEncoder: ResponseHeadEncoder | null = null;
+
   /**
    * The response head being built: the status line and header fields that
    * `send_response`/`send_header` recorded, held as values until `end_headers()` (or
@@ -758,11 +760,10 @@ export class BaseHTTPRequestHandler {
     const status = Math.trunc(code);
     const head = this.#responseHead;
     // A second status line, or one after fields, keeps its place only as lines (as in Python).
-    if (this.#headerLines === null && (!head.isEmpty || this.#responseHeadEnded)) {
-      this.#keepHeadAsLines();
+    if (!head.isEmpty || this.#responseHeadEnded) this.#keepHeadAsLines();
+    if (this.#headerLines !== null) {
+      this.#addLine(HEADER_LINES.statusLine(this.protocol_version, status, reason));
     }
-    const lines = this.#headerLines;
-    if (lines !== null) lines.push(HEADER_LINES.statusLine(this.protocol_version, status, reason));
     head.setStatus(this.protocol_version, status, reason);
   }
 
@@ -777,9 +778,8 @@ export class BaseHTTPRequestHandler {
   send_header(keyword: string, value: string | number): void {
     const text = typeof value === "string" ? value : String(value);
     if (this.request_version !== "HTTP/0.9") {
-      if (this.#headerLines === null && this.#responseHeadEnded) this.#keepHeadAsLines();
-      const lines = this.#headerLines;
-      if (lines !== null) lines.push(HEADER_LINES.headerLine(keyword, text));
+      if (this.#responseHeadEnded) this.#keepHeadAsLines();
+      if (this.#headerLines !== null) this.#addLine(HEADER_LINES.headerLine(keyword, text));
       this.#responseHead.append(keyword, text);
     }
     if (keyword.length === CONNECTION_LENGTH && keyword.toLowerCase() === "connection") {
@@ -792,9 +792,9 @@ export class BaseHTTPRequestHandler {
   /** Ends the header block and writes it (nothing for HTTP/0.9 requests). */
   end_headers(): Promise<void> {
     if (this.request_version === "HTTP/0.9") return RESOLVED;
-    const lines = this.#headerLines;
-    if (lines !== null) lines.push(HEADER_LINES.endOfHeaders());
-    else this.#responseHeadEnded = true;
+    if (this.#responseHeadEnded) this.#keepHeadAsLines();
+    if (this.#headerLines !== null) this.#addLine(HEADER_LINES.endOfHeaders());
+    this.#responseHeadEnded = true;
     return this.flush_headers();
   }
 
@@ -830,11 +830,19 @@ export class BaseHTTPRequestHandler {
     return written as Promise<void>;
   }
 
-  /** From now on this response's head is kept as lines too: see `_headers_buffer`. */
+  /**
+   * From now on this response's head goes out as lines (see `_headers_buffer`): for what
+   * values cannot hold, a second status line or lines after the blank one.
+   */
   #keepHeadAsLines(): void {
-    this.#headerLines = headLinesOf(this.#responseHead, this.#responseHeadEnded);
+    this.#headerLines ??= headLinesOf(this.#responseHead, this.#responseHeadEnded);
     this.#headerLinesAsBuilt = null;
-    this.#responseHeadEnded = false;
+  }
+
+  /** Appends a line to `_headers_buffer` (and to the copy that tells whether it changed). */
+  #addLine(line: Uint8Array): void {
+    (this.#headerLines as Uint8Array[]).push(line);
+    this.#headerLinesAsBuilt?.push(line);
   }
 
   /** Writes lines in one write (a `wfile` with a `write` of its own gets them joined). */

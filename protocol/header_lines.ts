@@ -1,8 +1,8 @@
 /**
- * Response status and header lines as the bytes that go on the wire (CPython's
- * `_headers_buffer` holds `bytes` too), checked once and remembered: a server sends the same
- * few lines (`Server`, `Content-Type`, one `Date` per second, ...) with almost every response,
- * so encoding and checking them again each time is wasted work.
+ * A {@linkcode ResponseHead} encoded as the bytes that go on the wire, line by line through a
+ * memo: a server sends the same few lines (`Server`, `Content-Type`, one `Date` per second,
+ * ...) with almost every response, so encoding them again each time is wasted work. Per
+ * connection, {@linkcode ResponseHeadEncoder} also keeps the whole block while heads repeat.
  *
  * A line is refused (a {@linkcode HeaderValueError}) when its text holds CR, LF or NUL, which
  * would split the response, or a character beyond latin-1, which CPython cannot encode.
@@ -20,6 +20,7 @@
 import { HeaderValueError } from "../errors.ts";
 import { isUnsendableHeaderText, ResponseHead } from "./response_head.ts";
 
+/** Re-exported from `response_head.ts`, where heads check their text. */
 export { isUnsendableHeaderText };
 
 /** Header values longer than this many characters are encoded on every use, not kept. */
@@ -242,8 +243,16 @@ export class ResponseHeadEncoder {
    * @returns The lines, in an array reused by the next call (copy what you keep).
    */
   lines(head: ResponseHead, ended: boolean): readonly Uint8Array[] {
+    // Filled by index and cut to length: `length = 0` would drop the array's backing store.
     const lines = this.#lines;
-    lines.length = 0;
-    return appendHeadLines(this.#cache, head, ended, lines);
+    const cache = this.#cache;
+    let n = 0;
+    if (head.hasStatus) lines[n++] = cache.statusLine(head.version, head.code, head.reason);
+    for (let i = 0; i < head.size; i++) {
+      lines[n++] = cache.headerLine(head.nameAt(i), head.valueAt(i));
+    }
+    if (ended) lines[n++] = END_OF_HEADERS;
+    lines.length = n;
+    return lines;
   }
 }

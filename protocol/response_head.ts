@@ -56,9 +56,11 @@ function sameName(a: string, b: string): boolean {
  * ```
  */
 export class ResponseHead {
-  // Parallel arrays, reused from one response to the next: no object per field.
+  // Parallel arrays, reused from one response to the next: no object per field, and no new
+  // backing store per response (`length = 0` would drop it). Slots past `#size` are stale.
   readonly #names: string[] = [];
   readonly #values: string[] = [];
+  #size = 0;
   #hasStatus = false;
   #version = "";
   #code = 0;
@@ -86,12 +88,12 @@ export class ResponseHead {
 
   /** How many header fields the head holds. */
   get size(): number {
-    return this.#names.length;
+    return this.#size;
   }
 
   /** Whether the head holds neither a status line nor a field. */
   get isEmpty(): boolean {
-    return !this.#hasStatus && this.#names.length === 0;
+    return !this.#hasStatus && this.#size === 0;
   }
 
   /**
@@ -144,8 +146,9 @@ export class ResponseHead {
     if (isUnsendableHeaderText(name) || isUnsendableHeaderText(value)) {
       throw new HeaderValueError(name, value);
     }
-    this.#names.push(name);
-    this.#values.push(value);
+    this.#names[this.#size] = name;
+    this.#values[this.#size] = value;
+    this.#size++;
   }
 
   /**
@@ -193,7 +196,7 @@ export class ResponseHead {
    */
   getAll(name: string): string[] {
     const found: string[] = [];
-    for (let i = 0; i < this.#names.length; i++) {
+    for (let i = 0; i < this.#size; i++) {
       if (sameName(this.#names[i], name)) found.push(this.#values[i]);
     }
     return found;
@@ -207,7 +210,7 @@ export class ResponseHead {
    */
   indexOf(name: string): number {
     const names = this.#names;
-    for (let i = 0; i < names.length; i++) if (sameName(names[i], name)) return i;
+    for (let i = 0; i < this.#size; i++) if (sameName(names[i], name)) return i;
     return -1;
   }
 
@@ -224,17 +227,16 @@ export class ResponseHead {
   #deleteFrom(name: string, start: number): number {
     const names = this.#names;
     const values = this.#values;
+    const size = this.#size;
     let kept = start;
-    for (let i = start; i < names.length; i++) {
+    for (let i = start; i < size; i++) {
       if (sameName(names[i], name)) continue;
       names[kept] = names[i];
       values[kept] = values[i];
       kept++;
     }
-    const removed = names.length - kept;
-    names.length = kept;
-    values.length = kept;
-    return removed;
+    this.#size = kept;
+    return size - kept;
   }
 
   /** Forgets the status line and every field (the arrays are kept for the next response). */
@@ -243,8 +245,7 @@ export class ResponseHead {
     this.#version = "";
     this.#code = 0;
     this.#reason = "";
-    this.#names.length = 0;
-    this.#values.length = 0;
+    this.#size = 0;
   }
 
   /**
@@ -259,14 +260,15 @@ export class ResponseHead {
     const values = this.#values;
     const otherNames = other.#names;
     const otherValues = other.#values;
+    const size = this.#size;
     if (
-      names.length !== otherNames.length || this.#hasStatus !== other.#hasStatus ||
+      size !== other.#size || this.#hasStatus !== other.#hasStatus ||
       this.#code !== other.#code || this.#reason !== other.#reason ||
       this.#version !== other.#version
     ) {
       return false;
     }
-    for (let i = 0; i < names.length; i++) {
+    for (let i = 0; i < size; i++) {
       if (names[i] !== otherNames[i] || values[i] !== otherValues[i]) return false;
     }
     return true;
@@ -282,9 +284,8 @@ export class ResponseHead {
     this.#version = other.#version;
     this.#code = other.#code;
     this.#reason = other.#reason;
-    const count = other.#names.length;
-    this.#names.length = count;
-    this.#values.length = count;
+    const count = other.#size;
+    this.#size = count;
     for (let i = 0; i < count; i++) {
       this.#names[i] = other.#names[i];
       this.#values[i] = other.#values[i];
@@ -297,6 +298,6 @@ export class ResponseHead {
    * @returns An iterator over copies of the fields.
    */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.#names.length; i++) yield [this.#names[i], this.#values[i]];
+    for (let i = 0; i < this.#size; i++) yield [this.#names[i], this.#values[i]];
   }
 }

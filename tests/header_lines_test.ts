@@ -18,7 +18,6 @@ import {
 import { ResponseHead } from "../protocol/response_head.ts";
 import {
   fromLatin1,
-  latin1,
   QuietHandler,
   RAW_EXCHANGE_TIMEOUT_MS,
   runSocketless,
