@@ -227,3 +227,12 @@ export class ClientDisconnectedError extends Error {
     this.name = "ClientDisconnectedError";
   }
 }
+
+/** A chunked response body was written to after its last chunk was sent (`close()`). */
+export class ChunkedBodyClosedError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super("chunked body already closed");
+    this.name = "ChunkedBodyClosedError";
+  }
+}

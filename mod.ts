@@ -94,6 +94,7 @@ export {
 export { HTTPMessage } from "./headers.ts";
 export type { HeaderPair } from "./protocol/header_block.ts";
 export type { FormatValue } from "./protocol/python_text.ts";
+export { ResponseHead } from "./protocol/response_head.ts";
 export { HTTPStatus, type HTTPStatusCode, responses, type StatusText } from "./status.ts";
 export { RFile } from "./io/rfile.ts";
 export { type TextEncoding, WFile } from "./io/wfile.ts";

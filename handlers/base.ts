@@ -58,8 +58,14 @@ import {
 import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
 import { scrubLogMessage } from "../protocol/log_scrub.ts";
 import { type FormatValue, percentFormat, pyRepr, stripLineEnds } from "../protocol/python_text.ts";
-import { HeaderLineCache, joinLines, RepeatedHeaderBlock } from "../protocol/header_lines.ts";
+import {
+  appendHeadLines,
+  HeaderLineCache,
+  joinLines,
+  ResponseHeadEncoder,
+} from "../protocol/header_lines.ts";
 import { parseRequestLine } from "../protocol/request_line.ts";
+import { ResponseHead } from "../protocol/response_head.ts";
 import { responses, type StatusText } from "../status.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
 
@@ -89,6 +95,19 @@ function dispatchName(command: string): string {
 
 /** Status and header lines, encoded once and shared by every handler. */
 const HEADER_LINES = new HeaderLineCache();
+
+/** A new array of the head's encoded lines (the blank line too once `ended`). */
+function headLinesOf(head: ResponseHead, ended: boolean): Uint8Array[] {
+  return appendHeadLines(HEADER_LINES, head, ended, []);
+}
+
+/** Whether two line arrays hold the same line arrays in the same order. */
+function sameLines(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The last `version_string()` result and the two parts it was made of. */
 let lastVersion = { server: "", sys: "", text: " " };
 
@@ -269,11 +288,6 @@ export class BaseHTTPRequestHandler {
   request_version: string = "";
   /** The request headers. */
   headers: HTTPMessage = new HTTPMessage();
-  /**
-   * Status line and header lines buffered until `end_headers()`, as latin-1 bytes (as in
-   * Python). The arrays may be shared between responses: replace entries, never change them.
-   */
-  _headers_buffer: Uint8Array[] = [];
 
   #phase: ConnectionPhase = "new";
   #requests = 0;
@@ -284,8 +298,6 @@ export class BaseHTTPRequestHandler {
   #closing = false;
   /** This connection's last header block, for reuse when the next one repeats it. */
   #requestHeaderMemo: HeaderBlockMemo | null = null;
-  /** This connection's response header block, kept while responses repeat it. */
-  #responseHeaderBlock: RepeatedHeaderBlock | null = null;
 
   /**
    * Stores the connection; the server then calls {@linkcode run}.
@@ -666,6 +678,61 @@ export class BaseHTTPRequestHandler {
     if (this.command !== "HEAD" && body !== null && body.length > 0) await this.wfile.write(body);
   }
 
+  /** The response head being built (see {@linkcode response_head}). */
+  readonly #responseHead = new ResponseHead();
+  /** Whether `end_headers()` completed the head (a flush alone sends no blank line). */
+  #responseHeadEnded = false;
+  /**
+   * The head as encoded lines, once a subclass used `_headers_buffer` (null otherwise); while
+   * not null, every status and header line is also appended here.
+   */
+  #headerLines: Uint8Array[] | null = null;
+  /**
+   * What `#headerLines` held as this handler built it, to tell whether a subclass changed it;
+   * null when the lines are what goes out (assigned by a subclass, or an order that only lines
+   * can hold).
+   */
+  #headerLinesAsBuilt: Uint8Array[] | null = null;
+  /** This connection's head encoder, which keeps the block while responses repeat it. */
+  #responseHeadEncoder: ResponseHeadEncoder | null = null;
+
+  /**
+   * The response head being built: the status line and header fields that
+   * `send_response`/`send_header` recorded, held as values until `end_headers()` (or
+   * `flush_headers()`) encodes and writes them, then emptied for the next response. A
+   * subclass or a later stage may ask it (`has("Content-Length")`) and change it
+   * (`delete`, `set`, `append`) before the head is written. Empty for HTTP/0.9 requests,
+   * which get no head.
+   */
+  get response_head(): ResponseHead {
+    return this.#responseHead;
+  }
+
+  /**
+   * Python's list of buffered status and header lines, as latin-1 bytes (each line with its
+   * CRLF). Reading it builds the lines from {@linkcode response_head}; from then on until the
+   * head is written, `send_response_only`, `send_header` and `end_headers` also append to this
+   * array. If a subclass changes the array (appends, replaces, removes lines) or assigns a new
+   * one, the lines go out exactly as it holds them and later changes to `response_head` are
+   * not sent; a subclass that only reads it changes nothing. The line arrays may be shared
+   * between responses: replace entries, never change their bytes.
+   */
+  get _headers_buffer(): Uint8Array[] {
+    if (this.#headerLines === null) {
+      const lines = headLinesOf(this.#responseHead, this.#responseHeadEnded);
+      this.#headerLines = lines;
+      this.#headerLinesAsBuilt = lines.slice();
+    }
+    return this.#headerLines;
+  }
+
+  set _headers_buffer(lines: Uint8Array[]) {
+    this.#headerLines = lines;
+    this.#headerLinesAsBuilt = null;
+    this.#responseHead.clear();
+    this.#responseHeadEnded = false;
+  }
+
   /**
    * Logs the request and buffers the status line plus `Server` and `Date` headers.
    *
@@ -680,22 +747,29 @@ export class BaseHTTPRequestHandler {
   }
 
   /**
-   * Buffers the status line only (nothing for HTTP/0.9 requests).
+   * Records the status line in {@linkcode response_head} (nothing for HTTP/0.9 requests).
    *
    * @param code The status.
    * @param message The reason phrase (default: the status's phrase, or empty if unknown).
+   * @throws {HeaderValueError} The reason or `protocol_version` holds CR, LF, NUL or a
+   * non-latin-1 character.
    */
   send_response_only(code: number, message?: string): void {
     if (this.request_version === "HTTP/0.9") return;
     const reason = message ?? this.responses[code]?.[0] ?? "";
-    this._headers_buffer.push(
-      HEADER_LINES.statusLine(this.protocol_version, Math.trunc(code), reason),
-    );
+    const status = Math.trunc(code);
+    const head = this.#responseHead;
+    // A second status line, or one after fields, keeps its place only as lines (as in Python).
+    if (!head.isEmpty || this.#responseHeadEnded) this.#keepHeadAsLines();
+    if (this.#headerLines !== null) {
+      this.#addLine(HEADER_LINES.statusLine(this.protocol_version, status, reason));
+    }
+    head.setStatus(this.protocol_version, status, reason);
   }
 
   /**
-   * Buffers one header line (nothing for HTTP/0.9 requests). A `Connection: close` or
-   * `keep-alive` header also sets `close_connection`.
+   * Records one header field in {@linkcode response_head} (nothing for HTTP/0.9 requests). A
+   * `Connection: close` or `keep-alive` header also sets `close_connection`.
    *
    * @param keyword The header name.
    * @param value The value.
@@ -704,7 +778,9 @@ export class BaseHTTPRequestHandler {
   send_header(keyword: string, value: string | number): void {
     const text = typeof value === "string" ? value : String(value);
     if (this.request_version !== "HTTP/0.9") {
-      this._headers_buffer.push(HEADER_LINES.headerLine(keyword, text));
+      if (this.#responseHeadEnded) this.#keepHeadAsLines();
+      if (this.#headerLines !== null) this.#addLine(HEADER_LINES.headerLine(keyword, text));
+      this.#responseHead.append(keyword, text);
     }
     if (keyword.length === CONNECTION_LENGTH && keyword.toLowerCase() === "connection") {
       const lower = text.toLowerCase();
@@ -716,24 +792,66 @@ export class BaseHTTPRequestHandler {
   /** Ends the header block and writes it (nothing for HTTP/0.9 requests). */
   end_headers(): Promise<void> {
     if (this.request_version === "HTTP/0.9") return RESOLVED;
-    this._headers_buffer.push(HEADER_LINES.endOfHeaders());
+    if (this.#responseHeadEnded) this.#keepHeadAsLines();
+    if (this.#headerLines !== null) this.#addLine(HEADER_LINES.endOfHeaders());
+    this.#responseHeadEnded = true;
     return this.flush_headers();
   }
 
-  /** Writes the buffered status line and headers in one write and empties the buffer. */
+  /**
+   * Encodes the head recorded so far (with its blank line after `end_headers()`), writes it
+   * in one write and empties it.
+   */
   flush_headers(): Promise<void> {
-    if (this._headers_buffer.length === 0) return RESOLVED;
-    const lines = this._headers_buffer;
-    this._headers_buffer = [];
-    const wfile = this.wfile;
-    if (wfile.write === WFILE_WRITE) {
-      const repeated = (this.#responseHeaderBlock ??= new RepeatedHeaderBlock()).block(lines);
-      if (repeated !== null) return wfile.write(repeated) as Promise<unknown> as Promise<void>;
-      return wfile.writeChunks(lines) as Promise<unknown> as Promise<void>;
+    const head = this.#responseHead;
+    const ended = this.#responseHeadEnded;
+    const lines = this.#headerLines;
+    this.#responseHeadEnded = false;
+    if (lines !== null) {
+      const asBuilt = this.#headerLinesAsBuilt;
+      this.#headerLines = null;
+      this.#headerLinesAsBuilt = null;
+      if (asBuilt === null || !sameLines(lines, asBuilt)) {
+        head.clear();
+        return lines.length === 0 ? RESOLVED : this.#writeHeadLines(lines);
+      }
     }
-    // A `wfile` with a `write` of its own gets one call with the joined lines, as in CPython.
-    const block = joinLines(lines);
-    return wfile.write(block) as Promise<unknown> as Promise<void>;
+    if (!ended && head.isEmpty) return RESOLVED;
+    const encoder = this.#responseHeadEncoder ??= new ResponseHeadEncoder(HEADER_LINES);
+    const wfile = this.wfile;
+    let written: Promise<unknown>;
+    if (wfile.write === WFILE_WRITE) {
+      const block = encoder.repeatedBlock(head, ended);
+      written = block !== null ? wfile.write(block) : wfile.writeChunks(encoder.lines(head, ended));
+    } else {
+      written = this.#writeHeadLines(encoder.lines(head, ended));
+    }
+    head.clear();
+    return written as Promise<void>;
+  }
+
+  /**
+   * From now on this response's head goes out as lines (see `_headers_buffer`): for what
+   * values cannot hold, a second status line or lines after the blank one.
+   */
+  #keepHeadAsLines(): void {
+    this.#headerLines ??= headLinesOf(this.#responseHead, this.#responseHeadEnded);
+    this.#headerLinesAsBuilt = null;
+  }
+
+  /** Appends a line to `_headers_buffer` (and to the copy that tells whether it changed). */
+  #addLine(line: Uint8Array): void {
+    (this.#headerLines as Uint8Array[]).push(line);
+    this.#headerLinesAsBuilt?.push(line);
+  }
+
+  /** Writes lines in one write (a `wfile` with a `write` of its own gets them joined). */
+  #writeHeadLines(lines: readonly Uint8Array[]): Promise<void> {
+    const wfile = this.wfile;
+    const written = wfile.write === WFILE_WRITE
+      ? wfile.writeChunks(lines)
+      : wfile.write(joinLines(lines));
+    return written as Promise<unknown> as Promise<void>;
   }
 
   /**

@@ -31,17 +31,7 @@ const SMALL_COPY_LIMIT = 64;
 /** First size of a connection's staging buffer; it doubles up to the coalescing limit. */
 const INITIAL_STAGE_SIZE = 16 * 1024;
 
-/**
- * How `write` encodes a string.
- *
- * @example
- * ```ts
- * import type { TextEncoding } from "./wfile.ts";
- * import { assertEquals } from "../deps.ts";
- * const encoding: TextEncoding = "latin1";
- * assertEquals(encoding, "latin1");
- * ```
- */
+/** How `write` encodes a string. */
 export type TextEncoding = "utf-8" | "latin1";
 
 /**

@@ -1,8 +1,8 @@
 /**
- * Response status and header lines as the bytes that go on the wire (CPython's
- * `_headers_buffer` holds `bytes` too), checked once and remembered: a server sends the same
- * few lines (`Server`, `Content-Type`, one `Date` per second, ...) with almost every response,
- * so encoding and checking them again each time is wasted work.
+ * A {@linkcode ResponseHead} encoded as the bytes that go on the wire, line by line through a
+ * memo: a server sends the same few lines (`Server`, `Content-Type`, one `Date` per second,
+ * ...) with almost every response, so encoding them again each time is wasted work. Per
+ * connection, {@linkcode ResponseHeadEncoder} also keeps the whole block while heads repeat.
  *
  * A line is refused (a {@linkcode HeaderValueError}) when its text holds CR, LF or NUL, which
  * would split the response, or a character beyond latin-1, which CPython cannot encode.
@@ -18,6 +18,10 @@
  * @module
  */
 import { HeaderValueError } from "../errors.ts";
+import { isUnsendableHeaderText, ResponseHead } from "./response_head.ts";
+
+/** Re-exported from `response_head.ts`, where heads check their text. */
+export { isUnsendableHeaderText };
 
 /** Header values longer than this many characters are encoded on every use, not kept. */
 export const MAX_CACHED_HEADER_VALUE_LENGTH = 256;
@@ -26,29 +30,8 @@ export const MAX_CACHED_VALUES_PER_NAME = 64;
 /** Header names (and status codes) kept; past it every entry is dropped and collected anew. */
 export const MAX_CACHED_NAMES = 64;
 
-/** CR, LF and NUL split a response; anything above U+00FF has no latin-1 byte. */
-const UNSENDABLE_HEADER_CHAR = /[\0\n\r\u0100-\uffff]/;
-
 /** The blank line that ends a header block. */
 const END_OF_HEADERS: Uint8Array = new Uint8Array([0x0d, 0x0a]);
-
-/**
- * Whether text may not be sent in a status or header line: it holds CR, LF or NUL, or a
- * character beyond latin-1.
- *
- * @param text A header name, value or reason phrase.
- * @returns True when the text may not be sent.
- *
- * @example
- * ```ts
- * import { isUnsendableHeaderText } from "./header_lines.ts";
- * isUnsendableHeaderText("a\r\nSet-Cookie: x=1"); // true
- * isUnsendableHeaderText("text/html; charset=utf-8"); // false
- * ```
- */
-export function isUnsendableHeaderText(text: string): boolean {
-  return UNSENDABLE_HEADER_CHAR.test(text);
-}
 
 /** Latin-1 bytes of the concatenated parts (every character already checked ≤ U+00FF). */
 function encodeParts(parts: readonly string[]): Uint8Array {
@@ -172,42 +155,104 @@ export function joinLines(lines: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * One connection's response header block, kept once it repeats: when a response is made of
- * the very same line arrays as the one before it (the lines come from a
- * {@linkcode HeaderLineCache}, so equal lines are the same objects), the joined block is kept
- * and copied whole from then on, one copy instead of a copy per line. A response that differs
- * costs a comparison of a few references.
+ * Appends a head's encoded lines to `lines`: the status line (if set), one line per field in
+ * order, and the blank line when the head is `ended`.
+ *
+ * @param cache The line memo to encode through.
+ * @param head The head.
+ * @param ended Whether the head is complete (`end_headers()`), not only flushed.
+ * @param lines Where the lines go (shared arrays: do not modify them).
+ * @returns `lines`.
+ * @throws {HeaderValueError} A text holds CR, LF, NUL or a non-latin-1 character (a head
+ * refuses those already; this guards lines built from any other source).
+ */
+export function appendHeadLines(
+  cache: HeaderLineCache,
+  head: ResponseHead,
+  ended: boolean,
+  lines: Uint8Array[],
+): Uint8Array[] {
+  if (head.hasStatus) lines.push(cache.statusLine(head.version, head.code, head.reason));
+  for (let i = 0; i < head.size; i++) lines.push(cache.headerLine(head.nameAt(i), head.valueAt(i)));
+  if (ended) lines.push(END_OF_HEADERS);
+  return lines;
+}
+
+/**
+ * Encodes one connection's response heads. The lines come from a shared
+ * {@linkcode HeaderLineCache}; and when a head holds the very same values as the one before
+ * it (keep-alive responses to the same resource do, apart from `Date` once a second), the
+ * joined block is kept and sent whole from then on: one copy instead of a lookup and a copy
+ * per line. A head that differs costs a comparison of a few strings.
  *
  * @example
  * ```ts
- * import { HeaderLineCache, RepeatedHeaderBlock } from "./header_lines.ts";
- * const cache = new HeaderLineCache();
- * const repeated = new RepeatedHeaderBlock();
- * const lines = () => [cache.statusLine("HTTP/1.1", 200, "OK"), cache.endOfHeaders()];
- * repeated.block(lines()); // null: nothing to compare with yet
- * repeated.block(lines())?.length; // 19: the second time the same lines come, as one block
+ * import { HeaderLineCache, ResponseHeadEncoder } from "./header_lines.ts";
+ * import { ResponseHead } from "./response_head.ts";
+ * const encoder = new ResponseHeadEncoder(new HeaderLineCache());
+ * const head = new ResponseHead();
+ * head.setStatus("HTTP/1.1", 204, "No Content");
+ * encoder.repeatedBlock(head, true); // null: nothing to compare with yet
+ * encoder.lines(head, true).length; // 2: the status line and the blank line
+ * encoder.repeatedBlock(head, true)?.length; // 27: the same head again, as one block
  * ```
  */
-export class RepeatedHeaderBlock {
-  /** The previous response's lines (references only, copied: callers may reuse their array). */
-  readonly #previous: Uint8Array[] = [];
+export class ResponseHeadEncoder {
+  readonly #cache: HeaderLineCache;
+  /** The previous head's values (a copy: the handler reuses its head). */
+  readonly #previous = new ResponseHead();
+  #previousEnded = false;
+  #hasPrevious = false;
   #block: Uint8Array | null = null;
+  /** Reused for every {@linkcode lines} answer. */
+  readonly #lines: Uint8Array[] = [];
 
   /**
-   * The joined block when `lines` repeat the previous call's lines, else null (and `lines`
-   * become the ones to compare the next call with).
+   * Creates the encoder.
    *
-   * @param lines This response's encoded lines.
+   * @param cache The line memo to encode through (shared by every connection).
+   */
+  constructor(cache: HeaderLineCache) {
+    this.#cache = cache;
+  }
+
+  /**
+   * The whole encoded head when `head` and `ended` repeat the previous call's, else null (and
+   * they become the ones the next call is compared with).
+   *
+   * @param head The head.
+   * @param ended Whether the head is complete.
    * @returns The joined lines (shared: do not modify), or null.
    */
-  block(lines: readonly Uint8Array[]): Uint8Array | null {
-    const previous = this.#previous;
-    let same = previous.length === lines.length;
-    for (let i = 0; same && i < lines.length; i++) same = previous[i] === lines[i];
-    if (same) return this.#block ??= joinLines(lines);
-    previous.length = lines.length;
-    for (let i = 0; i < lines.length; i++) previous[i] = lines[i];
+  repeatedBlock(head: ResponseHead, ended: boolean): Uint8Array | null {
+    if (this.#hasPrevious && ended === this.#previousEnded && head.sameAs(this.#previous)) {
+      return this.#block ??= joinLines(this.lines(head, ended));
+    }
+    this.#previous.copyFrom(head);
+    this.#previousEnded = ended;
+    this.#hasPrevious = true;
     this.#block = null;
     return null;
+  }
+
+  /**
+   * The head's encoded lines (see {@linkcode appendHeadLines}).
+   *
+   * @param head The head.
+   * @param ended Whether the head is complete.
+   * @returns The lines, in an array reused by the next call (copy what you keep).
+   */
+  lines(head: ResponseHead, ended: boolean): readonly Uint8Array[] {
+    // Filled by index and cut to length: `length = 0` would drop the array's backing store.
+    const lines = this.#lines;
+    const cache = this.#cache;
+    let n = 0;
+    if (head.hasStatus) lines[n++] = cache.statusLine(head.version, head.code, head.reason);
+    for (let i = 0; i < head.size; i++) {
+      lines[n++] = cache.headerLine(head.nameAt(i), head.valueAt(i));
+    }
+    if (ended) lines[n++] = END_OF_HEADERS;
+    lines.length = n;
+    return lines;
   }
 }

@@ -13,11 +13,11 @@ import {
   joinLines,
   MAX_CACHED_HEADER_VALUE_LENGTH,
   MAX_CACHED_VALUES_PER_NAME,
-  RepeatedHeaderBlock,
+  ResponseHeadEncoder,
 } from "../protocol/header_lines.ts";
+import { ResponseHead } from "../protocol/response_head.ts";
 import {
   fromLatin1,
-  latin1,
   QuietHandler,
   RAW_EXCHANGE_TIMEOUT_MS,
   runSocketless,
@@ -156,33 +156,41 @@ Deno.test("wfile: bytes written without a flush reach the client on the next tic
   }
 });
 
-Deno.test("repeated header block: joined only once the same lines come again; any change resets", () => {
+Deno.test("head encoder: the block is joined once the same head comes again; any change resets", () => {
   const cache = new HeaderLineCache();
-  const repeated = new RepeatedHeaderBlock();
-  const ok = () => [
-    cache.statusLine("HTTP/1.1", 200, "OK"),
-    cache.headerLine("X", "1"),
-    cache.endOfHeaders(),
-  ];
-  assertEquals(repeated.block(ok()), null);
-  const block = repeated.block(ok());
+  const encoder = new ResponseHeadEncoder(cache);
+  const head = (x: string, status = 200) => {
+    const h = new ResponseHead();
+    h.setStatus("HTTP/1.1", status, "OK");
+    h.append("X", x);
+    return h;
+  };
+  const text = (h: ResponseHead, ended = true) => fromLatin1(joinLines(encoder.lines(h, ended)));
+  assertEquals(encoder.repeatedBlock(head("1"), true), null);
+  assertEquals(text(head("1")), "HTTP/1.1 200 OK\r\nX: 1\r\n\r\n");
+  const block = encoder.repeatedBlock(head("1"), true);
   assert(block !== null);
   assertEquals(fromLatin1(block), "HTTP/1.1 200 OK\r\nX: 1\r\n\r\n");
-  assert(repeated.block(ok()) === block);
-  // A different line (same length or not) is never answered with the kept block.
-  const other = [
-    cache.statusLine("HTTP/1.1", 200, "OK"),
-    cache.headerLine("X", "2"),
-    cache.endOfHeaders(),
-  ];
-  assertEquals(repeated.block(other), null);
-  assertEquals(fromLatin1(repeated.block(other) as Uint8Array), "HTTP/1.1 200 OK\r\nX: 2\r\n\r\n");
-  assertEquals(repeated.block(ok()), null);
-  assertEquals(repeated.block(ok().slice(1)), null);
-  // Equal bytes in different arrays are not the same lines: no block (and no wrong one).
-  assertEquals(repeated.block([latin1("A: 1\r\n"), cache.endOfHeaders()]), null);
-  assertEquals(repeated.block([latin1("A: 1\r\n"), cache.endOfHeaders()]), null);
-  assertEquals(fromLatin1(joinLines(ok())), "HTTP/1.1 200 OK\r\nX: 1\r\n\r\n");
+  assert(encoder.repeatedBlock(head("1"), true) === block);
+  // A different value, status, or ending is never answered with the kept block.
+  assertEquals(encoder.repeatedBlock(head("2"), true), null);
+  assertEquals(
+    fromLatin1(encoder.repeatedBlock(head("2"), true) as Uint8Array),
+    "HTTP/1.1 200 OK\r\nX: 2\r\n\r\n",
+  );
+  assertEquals(encoder.repeatedBlock(head("2"), false), null);
+  assertEquals(
+    fromLatin1(encoder.repeatedBlock(head("2"), false) as Uint8Array),
+    "HTTP/1.1 200 OK\r\nX: 2\r\n",
+  );
+  assertEquals(encoder.repeatedBlock(head("2", 201), false), null);
+  assertEquals(encoder.repeatedBlock(head("1"), true), null);
+  const fieldsOnly = new ResponseHead();
+  fieldsOnly.append("A", "1");
+  assertEquals(text(fieldsOnly, false), "A: 1\r\n");
+  assertEquals(text(new ResponseHead()), "\r\n");
+  // The lines are the memo's shared arrays.
+  assert(encoder.lines(head("1"), true)[1] === cache.headerLine("X", "1"));
 });
 
 Deno.test("keep-alive responses: repeated, changed and alternating header blocks arrive exact", async () => {
