@@ -156,6 +156,17 @@ export class RFile {
     return this.#readMore();
   }
 
+  /**
+   * Reads more bytes from the connection into the buffer, keeping the unconsumed ones (for a
+   * sans-I/O parser that takes {@linkcode peek} and asks for more).
+   *
+   * @returns False at end of stream.
+   * @throws {SocketTimeoutError} The read waited longer than `timeoutMs`.
+   */
+  fillBuffer(): Promise<boolean> {
+    return this.#fill();
+  }
+
   // The read path as promise callbacks bound once per reader rather than an async function:
   // a connection waiting for its next request then holds a few small objects, not frames.
 
