@@ -24,13 +24,6 @@ const EMPTY = new Uint8Array(0);
 /**
  * What a `beforeWait` hook returns when it had nothing to do; the reader then goes straight
  * to the connection without an extra turn of the event loop.
- *
- * @example
- * ```ts
- * import { RESOLVED_WAIT } from "./rfile.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(await RESOLVED_WAIT, undefined);
- * ```
  */
 export const RESOLVED_WAIT: Promise<void> = Promise.resolve();
 const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
