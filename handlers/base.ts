@@ -456,7 +456,7 @@ export class BaseHTTPRequestHandler {
     // The pairs may be shared with the next request's parse: `HTTPMessage` copies them,
     // another MessageClass might keep and change them.
     this.headers = new this.MessageClass(
-      this.MessageClass === HTTPMessage ? head as readonly HeaderPair[] : copyPairs(head),
+      this.MessageClass === HTTPMessage ? head : copyPairs(head),
     );
     return this.#afterHeaders();
   }

@@ -6,7 +6,7 @@ import { assert, assertEquals } from "../deps.ts";
 import { LineTooLongError, ProtocolError, TooManyHeadersError } from "../errors.ts";
 import type { HeaderPair } from "../protocol/header_block.ts";
 import { HeadReader, type HeadReadResult, NEED_MORE } from "../protocol/head_reader.ts";
-import { latin1 } from "./_helpers.ts";
+import { latin1, QuietHandler, runSocketless } from "./_helpers.ts";
 
 /** Bytes sent after a head: the body or the next request, which the reader must not take. */
 const TRAILING = "TRAILING\r\n\r\nX: y\r\n\r\n";
@@ -220,4 +220,38 @@ Deno.test("HeadReader: an error resets the reader for the next head", () => {
   assert(reader.read(latin1("X: 12345678\r\n"), 10, 100) instanceof LineTooLongError);
   assertEquals(reader.consumed, 0);
   assertEquals(reader.read(latin1("B: 2\r\n\r\n"), 10, 100), [["B", "2"]]);
+});
+
+// --- Through the handler: heads larger than rfile's buffer, read in chunks ------------------
+
+/** Answers with how many headers it got and the length of the longest value. */
+class HeadSizes extends QuietHandler {
+  async do_GET(): Promise<void> {
+    const values = this.headers.items().map(([, value]) => value.length);
+    const body = latin1(`${values.length} ${Math.max(0, ...values)}`);
+    this.send_response(200);
+    this.send_header("Content-Length", body.length);
+    await this.end_headers();
+    await this.wfile.write(body);
+  }
+}
+
+Deno.test("the handler reads heads larger than its read buffer, in any chunking", async () => {
+  const long = "X: " + "a".repeat(65536 - 5) + "\r\n"; // at the line limit
+  const wide = "Y: " + "b".repeat(995) + "\r\n";
+  const cases: [string, string][] = [
+    [`GET / HTTP/1.0\r\n${wide.repeat(99)}\r\n`, "99 995"],
+    [`GET / HTTP/1.0\r\n${long}${long}${wide}\r\n`, "3 65531"],
+    [`GET / HTTP/1.0\r\n${long}X${long}\r\n`, "431"],
+    [`GET / HTTP/1.0\r\n${wide.repeat(100)}\r\n`, "431"],
+  ];
+  for (const [request, want] of cases) {
+    for (const chunk of [undefined, 4093, 65536]) {
+      const { output } = await runSocketless(HeadSizes, request + "trailing", chunk);
+      const got = output.startsWith("HTTP/1.0 200")
+        ? output.slice(output.indexOf("\r\n\r\n") + 4)
+        : output.slice(9, 12);
+      assertEquals(got, want, `${want} with chunks of ${chunk}`);
+    }
+  }
 });
