@@ -38,16 +38,11 @@ import {
 } from "../constants.ts";
 import { ClientDisconnectedError, ProtocolError, SocketTimeoutError } from "../errors.ts";
 import { HTTPMessage } from "../headers.ts";
-import { RequestDeadline } from "../io/request_deadline.ts";
+import { ConnectionClock } from "../io/connection_clock.ts";
 import { RESOLVED_WAIT, RFile } from "../io/rfile.ts";
 import { WFile } from "../io/wfile.ts";
-import {
-  findHeaderBlockEnd,
-  HeaderBlockMemo,
-  HeaderLineCounter,
-  type HeaderPair,
-  parseHeaderBlock,
-} from "../protocol/header_block.ts";
+import type { HeaderPair } from "../protocol/header_block.ts";
+import { HeadReader, type HeadReadResult, NEED_MORE } from "../protocol/head_reader.ts";
 import {
   currentHttpDate,
   formatHttpDate,
@@ -112,28 +107,8 @@ function sameLines(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean 
 let lastVersion = { server: "", sys: "", text: " " };
 
 /**
- * Milliseconds a connection that has sent nothing yet may still take to start its request
- * once the server is shutting down (a client that connected just before the signal).
- */
-const SHUTDOWN_NEW_CONNECTION_GRACE_MS = 1000;
-
-/**
  * A server that limits how long clients take over request heads and keep-alive pauses (the
  * server classes of this package are; a plain {@linkcode ServerInfo} sets no limits).
- *
- * @example
- * ```ts
- * import type { RequestLimitsInfo } from "./base.ts";
- * import { assertEquals } from "../deps.ts";
- * const server: RequestLimitsInfo = {
- *   server_address: ["127.0.0.1", 8000],
- *   server_name: "localhost",
- *   server_port: 8000,
- *   header_timeout: 60,
- *   idle_timeout: null,
- * };
- * assertEquals(server.header_timeout, 60);
- * ```
  */
 export interface RequestLimitsInfo extends ServerInfo {
   /**
@@ -143,13 +118,6 @@ export interface RequestLimitsInfo extends ServerInfo {
   header_timeout?: number | null;
   /** Seconds a persistent connection may stay silent between requests; null: no limit. */
   idle_timeout?: number | null;
-}
-
-/** Where a connection stands: what a deadline that passes now means. */
-type ConnectionPhase = "new" | "idle" | "head" | "response" | "done";
-
-function secondsToMs(seconds: number | null | undefined): number | null {
-  return seconds === null || seconds === undefined ? null : seconds * 1000;
 }
 
 /**
@@ -186,9 +154,9 @@ export function writeStderr(text: string): void {
   while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
 }
 
-function isTerminalLine(line: Uint8Array): boolean {
-  return line.length === 0 || (line.length === 1 && line[0] === 0x0a) ||
-    (line.length === 2 && line[0] === 0x0d && line[1] === 0x0a);
+/** Fresh pair arrays, for a `MessageClass` that might keep and change the ones it gets. */
+function copyPairs(pairs: readonly HeaderPair[]): [string, string][] {
+  return pairs.map((pair): [string, string] => [pair[0], pair[1]]);
 }
 
 /** Python's `html.escape(s, quote=False)`. */
@@ -289,15 +257,10 @@ export class BaseHTTPRequestHandler {
   /** The request headers. */
   headers: HTTPMessage = new HTTPMessage();
 
-  #phase: ConnectionPhase = "new";
-  #requests = 0;
-  #acceptedAt = Date.now();
-  #deadline: RequestDeadline | null = null;
-  #headerTimeoutMs: number | null = null;
-  #idleTimeoutMs: number | null = null;
-  #closing = false;
-  /** This connection's last header block, for reuse when the next one repeats it. */
-  #requestHeaderMemo: HeaderBlockMemo | null = null;
+  /** Deadlines and shutdown: drops the connection when the client is too slow. */
+  readonly #clock: ConnectionClock = new ConnectionClock((lateHead) => this.#drop(lateHead));
+  /** Reads the request heads of this connection (and reuses a repeated header block's parse). */
+  #headReader: HeadReader | null = null;
 
   /**
    * Stores the connection; the server then calls {@linkcode run}.
@@ -329,8 +292,7 @@ export class BaseHTTPRequestHandler {
       if (!(error instanceof ClientDisconnectedError)) throw error;
       this.close_connection = true;
     } finally {
-      this.#phase = "done";
-      this.#deadline?.stop();
+      this.#clock.stop();
       await this.finish();
     }
   }
@@ -354,13 +316,7 @@ export class BaseHTTPRequestHandler {
       this.wfile.timeoutMs = this.timeout * 1000;
     }
     const limits = this.server as RequestLimitsInfo;
-    this.#headerTimeoutMs = secondsToMs(limits.header_timeout);
-    this.#idleTimeoutMs = secondsToMs(limits.idle_timeout);
-    if (this.#headerTimeoutMs !== null) {
-      const timer = this.#timer();
-      const first = this.#acceptedAt + this.#headerTimeoutMs;
-      timer.set(this.#closing ? Math.min(timer.at, first) : first);
-    }
+    this.#clock.accepted(this.rfile, limits.header_timeout, limits.idle_timeout);
   }
 
   /** Sends what is left in `wfile`; a peer that has gone away is ignored. */
@@ -379,102 +335,30 @@ export class BaseHTTPRequestHandler {
   async handle(): Promise<void> {
     this.close_connection = true;
     await this.handle_one_request();
-    while (!this.close_connection && !this.#closing) await this.handle_one_request();
+    while (!this.close_connection && !this.#clock.closing) await this.handle_one_request();
   }
 
   /**
    * Ends the connection as soon as no request is in progress (not in Python; servers call it
    * on shutdown): at once when it waits for a request, after the current response otherwise.
    * A connection that has sent nothing yet gets a moment to start its request.
-   *
-   * @example
-   * ```ts
-   * import { BaseHTTPRequestHandler } from "./base.ts";
-   * import { MemoryConnection } from "../io/memory.ts";
-   * const handler = new BaseHTTPRequestHandler(new MemoryConnection(""), ["127.0.0.1", 1], {
-   *   server_address: ["127.0.0.1", 80], server_name: "localhost", server_port: 80,
-   * });
-   * handler.close_when_idle();
-   * ```
    */
   close_when_idle(): void {
-    if (this.#closing || this.#phase === "done") return;
-    this.#closing = true;
-    if (this.#phase === "idle") {
-      this.#drop();
-    } else if (this.#phase === "new") {
-      const timer = this.#timer();
-      timer.set(Math.min(timer.at, Date.now() + SHUTDOWN_NEW_CONNECTION_GRACE_MS));
-    }
+    this.#clock.closeWhenIdle();
   }
 
-  /** A request is about to be read: start its keep-alive or request-head deadline. */
-  #beginRequest(): void {
-    if (this.#requests++ === 0) {
-      // The first request's deadline runs from the accept (set in setup).
-      if (this.rfile.bytesReceived > 0) {
-        this.#phase = "head";
-      } else {
-        this.#phase = "new";
-        this.rfile.onData = this.#onFirstByte;
-      }
-    } else if (this.rfile.buffered > 0) {
-      this.#beginHead();
-    } else {
-      this.#phase = "idle";
-      this.rfile.onData = this.#onFirstByte;
-      if (this.#idleTimeoutMs !== null) this.#timer().set(Date.now() + this.#idleTimeoutMs);
-      else this.#deadline?.clear();
-    }
-  }
-
-  readonly #onFirstByte = (): void => {
-    this.rfile.onData = null;
-    if (this.#phase !== "new") {
-      this.#beginHead();
-      return;
-    }
-    this.#phase = "head";
-    if (this.#closing) {
-      // Shutdown had shortened the wait for a first byte: the request has its full time.
-      if (this.#headerTimeoutMs === null) this.#deadline?.clear();
-      else this.#timer().set(this.#acceptedAt + this.#headerTimeoutMs);
-    }
-  };
-
-  #beginHead(): void {
-    this.#phase = "head";
-    if (this.#headerTimeoutMs !== null) this.#timer().set(Date.now() + this.#headerTimeoutMs);
-    else this.#deadline?.clear();
-  }
-
-  /** The request head has been read (or refused): no deadline while answering. */
-  #endHead(): void {
-    this.rfile.onData = null;
-    this.#phase = "response";
-    this.#deadline?.clear();
-  }
-
-  #timer(): RequestDeadline {
-    return this.#deadline ??= new RequestDeadline(this.#deadlinePassed);
-  }
-
-  readonly #deadlinePassed = (): void => {
-    const phase = this.#phase;
-    if (phase === "response" || phase === "done") return;
-    if (phase === "head" && !this.#closing) {
+  /**
+   * Closes the connection under a pending read: the read fails and the handler ends. Called
+   * by the clock; `lateHead`: a request head took longer than `header_timeout` (logged).
+   */
+  #drop(lateHead: boolean): void {
+    if (lateHead) {
       this.log_error(
         "Request timed out: no complete request head within %s seconds (%d bytes received)",
-        String((this.#headerTimeoutMs ?? 0) / 1000),
+        String((this.#clock.headerTimeoutMs ?? 0) / 1000),
         this.rfile.bytesReceived,
       );
     }
-    this.#closing = true;
-    this.#drop();
-  };
-
-  /** Closes the connection under a pending read: the read fails and the handler ends. */
-  #drop(): void {
     this.close_connection = true;
     try {
       this.request.close();
@@ -486,12 +370,12 @@ export class BaseHTTPRequestHandler {
   /** Reads one request line, parses the request and dispatches it to `do_<command>`. */
   async handle_one_request(): Promise<void> {
     try {
-      this.#beginRequest();
+      this.#clock.beginRequest();
       const limit = this.max_line_length + 1;
       this.#rawRequestline = this.rfile.readlineBufferedLatin1(limit) ??
         await this.rfile.readlineLatin1(limit);
       if (this.#rawRequestline.length > this.max_line_length) {
-        this.#endHead();
+        this.#clock.headEnded();
         this.requestline = "";
         this.request_version = "";
         this.command = "";
@@ -504,7 +388,7 @@ export class BaseHTTPRequestHandler {
       }
       let parsed = this.parse_request();
       if (typeof parsed !== "boolean") parsed = await parsed;
-      this.#endHead();
+      this.#clock.headEnded();
       if (!parsed) return;
       const command = this.command as string;
       const method = (this as unknown as Record<string, unknown>)[dispatchName(command)];
@@ -553,17 +437,12 @@ export class BaseHTTPRequestHandler {
       this.headers = new this.MessageClass();
       return this.#afterHeaders();
     }
-    // Sans-I/O while the whole header block is buffered (the usual case); else read on.
-    let pairs: readonly HeaderPair[] | null;
-    try {
-      pairs = this.#parseBufferedHeaderBlock();
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      return this.#refuse(error.status, error.reason, error.explain);
-    }
-    if (pairs === null) return this.#readHeadersThenFinish();
-    this.headers = new this.MessageClass(pairs);
-    return this.#afterHeaders();
+    // One call when the whole header block is buffered (the usual case); else read on.
+    const reader = this.#headReader ??= new HeadReader();
+    const head = reader.read(this.rfile.peek(), this.max_line_length, this.max_headers);
+    this.rfile.consume(reader.consumed);
+    if (head === NEED_MORE) return this.#readHeadThenFinish(reader);
+    return this.#afterHead(head);
   }
 
   /** Sends the error response of a refused request; resolves to false. */
@@ -572,14 +451,25 @@ export class BaseHTTPRequestHandler {
     return false;
   }
 
-  /** `parse_request` for a header block that is not all buffered yet. */
-  async #readHeadersThenFinish(): Promise<boolean> {
-    try {
-      this.headers = new this.MessageClass(await this.#readHeaderBlock());
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      return this.#refuse(error.status, error.reason, error.explain);
+  /** `parse_request` for a header block that is not all buffered yet: read on, ask again. */
+  async #readHeadThenFinish(reader: HeadReader): Promise<boolean> {
+    let head: HeadReadResult = NEED_MORE;
+    while (head === NEED_MORE) {
+      const more = await this.rfile.fillBuffer();
+      head = reader.read(this.rfile.peek(), this.max_line_length, this.max_headers, !more);
+      this.rfile.consume(reader.consumed);
     }
+    return this.#afterHead(head);
+  }
+
+  /** `parse_request` once the head reader has answered: the headers, or the refusal. */
+  #afterHead(head: Exclude<HeadReadResult, typeof NEED_MORE>): boolean | Promise<boolean> {
+    if (head instanceof ProtocolError) return this.#refuse(head.status, head.reason, head.explain);
+    // The pairs may be shared with the next request's parse: `HTTPMessage` copies them,
+    // another MessageClass might keep and change them.
+    this.headers = new this.MessageClass(
+      this.MessageClass === HTTPMessage ? head : copyPairs(head),
+    );
     return this.#afterHeaders();
   }
 
@@ -599,42 +489,6 @@ export class BaseHTTPRequestHandler {
       return this.handle_expect_100();
     }
     return true;
-  }
-
-  /**
-   * The hot path: when the whole header block is already buffered and within the limits, it
-   * is found, decoded and parsed in one step. Otherwise null, and the line-by-line reader
-   * (which also reports the limits) takes over.
-   */
-  #parseBufferedHeaderBlock(): readonly HeaderPair[] | null {
-    const buffered = this.rfile.peek();
-    const extent = findHeaderBlockEnd(buffered);
-    if (
-      extent === null || extent.lines > this.max_headers || extent.longest > this.max_line_length
-    ) {
-      return null;
-    }
-    const end = extent.end;
-    // A repeated block reuses the last parse; only with `HTTPMessage`, which copies the pairs
-    // (another MessageClass might keep and change them).
-    const pairs = this.MessageClass === HTTPMessage
-      ? (this.#requestHeaderMemo ??= new HeaderBlockMemo()).parse(buffered, end)
-      : parseHeaderBlock(decodeLatin1(buffered, 0, end));
-    this.rfile.consume(end);
-    return pairs;
-  }
-
-  async #readHeaderBlock(): Promise<[string, string][]> {
-    const counter = new HeaderLineCounter(this.max_line_length, this.max_headers);
-    let block = "";
-    while (true) {
-      const line = await this.rfile.readline(this.max_line_length + 1);
-      const terminal = isTerminalLine(line);
-      counter.add(line.length, terminal);
-      if (terminal) break;
-      block += decodeLatin1(line);
-    }
-    return parseHeaderBlock(block);
   }
 
   /**

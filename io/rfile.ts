@@ -24,13 +24,6 @@ const EMPTY = new Uint8Array(0);
 /**
  * What a `beforeWait` hook returns when it had nothing to do; the reader then goes straight
  * to the connection without an extra turn of the event loop.
- *
- * @example
- * ```ts
- * import { RESOLVED_WAIT } from "./rfile.ts";
- * import { assertEquals } from "../deps.ts";
- * assertEquals(await RESOLVED_WAIT, undefined);
- * ```
  */
 export const RESOLVED_WAIT: Promise<void> = Promise.resolve();
 const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
@@ -154,6 +147,17 @@ export class RFile {
       if (flushed !== RESOLVED_WAIT) return flushed.then(this.#readMore);
     }
     return this.#readMore();
+  }
+
+  /**
+   * Reads more bytes from the connection into the buffer, keeping the unconsumed ones (for a
+   * sans-I/O parser that takes {@linkcode peek} and asks for more).
+   *
+   * @returns False at end of stream.
+   * @throws {SocketTimeoutError} The read waited longer than `timeoutMs`.
+   */
+  fillBuffer(): Promise<boolean> {
+    return this.#fill();
   }
 
   // The read path as promise callbacks bound once per reader rather than an async function:

@@ -1,7 +1,7 @@
 /**
- * The header block, collected and parsed as CPython's `http.client.parse_headers` does: lines
- * are counted and length-checked as they are read, then the block is decoded as latin-1 and
- * parsed with the `email` package's rules (obs-fold continuation lines joined, duplicates
+ * The header block, parsed as CPython's `http.client.parse_headers` does once
+ * `head_reader.ts` has collected and length-checked its lines: decoded as latin-1 and parsed
+ * with the `email` package's rules (obs-fold continuation lines joined, duplicates
  * kept, the block ending at the first line that is not a header).
  *
  * @example Parse a header block
@@ -12,118 +12,11 @@
  *
  * @module
  */
-import { LineTooLongError, TooManyHeadersError } from "../errors.ts";
 import { decodeLatin1 } from "./latin1.ts";
 import { stripLineEnds } from "./python_text.ts";
 
-/**
- * One header as received: name and value, case and bytes as sent (latin-1).
- *
- * @example The pairs of a header block
- * ```ts
- * import { type HeaderPair, parseHeaderBlock } from "./header_block.ts";
- * import { assertEquals } from "../deps.ts";
- * const pairs: HeaderPair[] = parseHeaderBlock("Host: a\r\nX-Id: 7\r\n\r\n");
- * assertEquals(pairs, [["Host", "a"], ["X-Id", "7"]]);
- * ```
- */
+/** One header as received: name and value, case and bytes as sent (latin-1). */
 export type HeaderPair = [name: string, value: string];
-
-/**
- * Counts header lines as they are read and enforces CPython's two limits. Feed it each line
- * (with its line end) in order; it says when the block is complete.
- *
- * @example
- * ```ts
- * import { HeaderLineCounter } from "./header_block.ts";
- * const counter = new HeaderLineCounter(65536, 100);
- * counter.add(10, false); // false: more to come
- * counter.add(2, true); // true: the blank line ended the block
- * ```
- */
-export class HeaderLineCounter {
-  readonly #maxLineLength: number;
-  readonly #maxHeaders: number;
-  #lines = 0;
-
-  /**
-   * @param maxLineLength Longest line accepted, in bytes with its line end.
-   * @param maxHeaders Most lines accepted, counting the blank line.
-   */
-  constructor(maxLineLength: number, maxHeaders: number) {
-    this.#maxLineLength = maxLineLength;
-    this.#maxHeaders = maxHeaders;
-  }
-
-  /**
-   * Accounts for one line read with a cap of `maxLineLength + 1` bytes.
-   *
-   * @param length Bytes read for this line (at most `maxLineLength + 1`).
-   * @param terminal The line is `\r\n`, `\n` or empty (EOF): the block ends.
-   * @returns True when the block is complete.
-   * @throws {LineTooLongError} The line is longer than the limit.
-   * @throws {TooManyHeadersError} More lines than the limit.
-   */
-  add(length: number, terminal: boolean): boolean {
-    if (length > this.#maxLineLength) throw new LineTooLongError(this.#maxLineLength);
-    this.#lines++;
-    if (this.#lines > this.#maxHeaders) throw new TooManyHeadersError(this.#maxHeaders);
-    return terminal;
-  }
-}
-
-/**
- * Where a header block ends in a buffer, and how many lines it has (blank line included).
- *
- * @example
- * ```ts
- * import { findHeaderBlockEnd, type HeaderBlockExtent } from "./header_block.ts";
- * import { assertEquals } from "../deps.ts";
- * const extent: HeaderBlockExtent | null = findHeaderBlockEnd(new TextEncoder().encode("A: 1\r\n\r\n"));
- * assertEquals(extent, { end: 8, lines: 2, longest: 6 });
- * ```
- */
-export interface HeaderBlockExtent {
-  /** Index just after the blank line. */
-  end: number;
-  /** Lines in the block, counted as CPython counts them (LF-terminated lines). */
-  lines: number;
-  /** Length of the longest line in bytes, line end included. */
-  longest: number;
-}
-
-/**
- * Finds a complete header block at the start of `buf`: the lines up to and including the
- * first line that is exactly `\r\n` or `\n`. Used to parse a block that is already buffered
- * in one step; the limits are then checked on the returned line count.
- *
- * @param buf Buffered bytes, starting at the first header line.
- * @returns The extent, or null when the block is not complete in `buf`.
- *
- * @example
- * ```ts
- * import { findHeaderBlockEnd } from "./header_block.ts";
- * findHeaderBlockEnd(new TextEncoder().encode("A: 1\r\n\r\nbody")); // { end: 8, lines: 2, longest: 6 }
- * ```
- */
-export function findHeaderBlockEnd(buf: Uint8Array): HeaderBlockExtent | null {
-  // A plain loop: header lines are short, and TypedArray#indexOf costs a call per line.
-  let lineStart = 0;
-  let lines = 0;
-  let longest = 0;
-  const length = buf.length;
-  for (let i = 0; i < length; i++) {
-    if (buf[i] !== 0x0a) continue;
-    lines++;
-    const lineLength = i - lineStart;
-    if (lineLength + 1 > longest) longest = lineLength + 1;
-    if (lineLength === 0 || (lineLength === 1 && buf[lineStart] === 0x0d)) {
-      return { end: i + 1, lines, longest };
-    }
-    lineStart = i + 1;
-  }
-  return null;
-}
 
 /**
  * Parses a latin-1 decoded header block (the lines CPython's `_read_headers` collected,

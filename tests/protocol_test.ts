@@ -1,19 +1,15 @@
 // Unit tests of protocol/request_line.ts and protocol/header_block.ts, then the same rules
 // through a socketless handler: each request fed whole, byte by byte, and followed by body
 // bytes that must stay readable.
-import { assert, assertEquals, assertThrows } from "../deps.ts";
+import { assert, assertEquals } from "../deps.ts";
 import {
   BadRequestLineError,
   LineTooLongError,
   TooManyHeadersError,
   UnsupportedVersionError,
 } from "../errors.ts";
-import {
-  findHeaderBlockEnd,
-  HeaderLineCounter,
-  type HeaderPair,
-  parseHeaderBlock,
-} from "../protocol/header_block.ts";
+import { type HeaderPair, parseHeaderBlock } from "../protocol/header_block.ts";
+import { HeadReader, NEED_MORE } from "../protocol/head_reader.ts";
 import { parseRequestLine, parseVersionToken } from "../protocol/request_line.ts";
 import { Quiet } from "./_base_handlers.ts";
 import { latin1, maskVolatileHeaders, runSocketless } from "./_helpers.ts";
@@ -161,45 +157,54 @@ Deno.test("parseRequestLine() keeps method case (methods are case-sensitive)", (
   assertEquals(parseRequestLine("G\xc4T / HTTP/1.0", "HTTP/1.0")?.command, "G\xc4T");
 });
 
-// --- HeaderLineCounter and findHeaderBlockEnd -----------------------------------------------
+// --- HeadReader limits -----------------------------------------------------------------------
 
-Deno.test("HeaderLineCounter counts the blank line: 99 headers pass, 100 fail", () => {
-  const ok = new HeaderLineCounter(65536, 100);
-  for (let i = 0; i < 99; i++) assertEquals(ok.add(10, false), false);
-  assertEquals(ok.add(2, true), true);
-  const tooMany = new HeaderLineCounter(65536, 100);
-  for (let i = 0; i < 100; i++) tooMany.add(10, false);
-  const error = assertThrows(() => tooMany.add(2, true), TooManyHeadersError);
-  assertEquals((error as TooManyHeadersError).explain, "got more than 100 headers");
+/** `count` header lines of `lineLength` bytes each (CRLF included), then `end`. */
+function headerLines(count: number, lineLength: number, end = "\r\n"): Uint8Array {
+  const line = "X: " + "a".repeat(lineLength - 5) + "\r\n";
+  return latin1(line.repeat(count) + end);
+}
+
+Deno.test("HeadReader counts the blank line: 99 headers pass, 100 fail", () => {
+  const reader = new HeadReader();
+  assertEquals((reader.read(headerLines(99, 10), 65536, 100) as HeaderPair[]).length, 99);
+  const error = reader.read(headerLines(100, 10), 65536, 100);
+  assert(error instanceof TooManyHeadersError);
+  assertEquals(error.explain, "got more than 100 headers");
+  // The 101st line fails before the block is complete, and the end of stream counts as a line.
+  assert(reader.read(headerLines(101, 10, ""), 65536, 100) instanceof TooManyHeadersError);
+  assertEquals(reader.read(headerLines(100, 10, ""), 65536, 100), NEED_MORE);
+  assert(reader.read(new Uint8Array(0), 65536, 100, true) instanceof TooManyHeadersError);
 });
 
-Deno.test("HeaderLineCounter accepts a 65536-byte line and rejects 65537 bytes", () => {
-  const counter = new HeaderLineCounter(65536, 100);
-  counter.add(65536, false);
-  const error = assertThrows(() => counter.add(65537, false), LineTooLongError);
-  assertEquals(
-    [(error as LineTooLongError).status, (error as LineTooLongError).reason],
-    [431, "Line too long"],
-  );
-  assertEquals(
-    (error as LineTooLongError).explain,
-    "got more than 65536 bytes when reading header line",
-  );
+Deno.test("HeadReader accepts a 65536-byte line and rejects 65537 bytes", () => {
+  const reader = new HeadReader();
+  assertEquals((reader.read(headerLines(1, 65536), 65536, 100) as HeaderPair[]).length, 1);
+  const error = reader.read(headerLines(1, 65537), 65536, 100);
+  assert(error instanceof LineTooLongError);
+  assertEquals([error.status, error.reason], [431, "Line too long"]);
+  assertEquals(error.explain, "got more than 65536 bytes when reading header line");
+  // An unfinished line fails as soon as it is longer than the limit.
+  assert(reader.read(latin1("X" + "a".repeat(65536)), 65536, 100) instanceof LineTooLongError);
+  assertEquals(reader.read(latin1("X" + "a".repeat(65535)), 65536, 100), NEED_MORE);
+  assert(reader.read(latin1("a"), 65536, 100) instanceof LineTooLongError);
 });
 
-Deno.test("findHeaderBlockEnd() finds the first CRLF or LF blank line", () => {
-  const enc = (s: string) => latin1(s);
-  assertEquals(findHeaderBlockEnd(enc("A: 1\r\n\r\nbody")), { end: 8, lines: 2, longest: 6 });
-  assertEquals(findHeaderBlockEnd(enc("A: 1\n\nbody")), { end: 6, lines: 2, longest: 5 });
-  assertEquals(findHeaderBlockEnd(enc("\r\n")), { end: 2, lines: 1, longest: 2 });
-  assertEquals(findHeaderBlockEnd(enc("A: 1\r\n\r\r\nB: 2\r\n\r\n")), {
-    end: 17,
-    lines: 4,
-    longest: 6,
-  });
-  assertEquals(findHeaderBlockEnd(enc("A: 1\r\nB: 2\r\n")), null);
-  assertEquals(findHeaderBlockEnd(enc("A: 1\r\n\r")), null);
-  assertEquals(findHeaderBlockEnd(enc("")), null);
+Deno.test("HeadReader ends a block at the first CRLF or LF blank line", () => {
+  const cases: [string, number | null][] = [
+    ["A: 1\r\n\r\nbody", 8],
+    ["A: 1\n\nbody", 6],
+    ["\r\n", 2],
+    ["A: 1\r\n\r\r\nB: 2\r\n\r\n", 17],
+    ["A: 1\r\nB: 2\r\n", null],
+    ["A: 1\r\n\r", null],
+    ["", null],
+  ];
+  for (const [text, end] of cases) {
+    const reader = new HeadReader();
+    const head = reader.read(latin1(text), 65536, 100);
+    assertEquals(head === NEED_MORE ? null : reader.consumed, end, JSON.stringify(text));
+  }
 });
 
 // --- parseHeaderBlock -----------------------------------------------------------------------

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Byte ranges side by side with nginx (issue #13): the two servers each pinned to core 0, wrk
+# pinned to core 1, measured in alternating rounds so drift touches both alike.
+#   1. 1 KiB ranges at random offsets of a 100 MiB file (`Range: bytes=a-(a+1023)`, a random per
+#      request, from bench/ranges_random.lua);
+#   2. a 2-range request answered as multipart/byteranges (`bytes=0-1023,4096-5119`).
+# Each answer is checked once with curl first (status 206 and the bytes of the file).
+#
+#   bash bench/ranges.sh [DIR]      DIR: the checkout to run (default: this one)
+#   RANGES_ROUNDS=5 RANGES_SECONDS=3 BENCH_CONNECTIONS=50 BENCH_PORT_BASE=18300 (ports +30, +31)
+# Needs wrk, nginx (apt-get install wrk nginx-light), taskset, curl; 127.0.0.1 only.
+set -euo pipefail
+ROOT=$(cd "${1:-$(dirname "$0")/..}" && pwd)
+ROUNDS=${RANGES_ROUNDS:-5}
+SECONDS_EACH=${RANGES_SECONDS:-3}
+CONNECTIONS=${BENCH_CONNECTIONS:-50}
+PORT_OURS=$((${BENCH_PORT_BASE:-18300} + 30))
+PORT_NGINX=$((PORT_OURS + 1))
+FILE_SIZE=$((100 * 1024 * 1024))
+for tool in wrk nginx taskset curl; do
+  command -v "$tool" >/dev/null || { echo "ranges.sh: $tool is not installed" >&2; exit 1; }
+done
+WORK=$(mktemp -d /tmp/httpserver-ranges-XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  sleep 0.3
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$WORK/www" "$WORK/nginx/logs"
+head -c "$FILE_SIZE" /dev/urandom >"$WORK/www/big.bin"
+cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  etag on;
+  server {
+    listen 127.0.0.1:$PORT_NGINX;
+    root $WORK/www;
+  }
+}
+CONF
+taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >/dev/null 2>&1 &
+pids+=($!)
+(cd "$ROOT" && exec taskset -c 0 deno run --allow-net=127.0.0.1 --allow-read="$WORK/www" cli.ts \
+  -b 127.0.0.1 -d "$WORK/www" -p HTTP/1.1 "$PORT_OURS") >/dev/null 2>&1 &
+pids+=($!)
+
+check() { # check <port> <range> <expected bytes from the file (start:length,...)>
+  local got want status
+  status=$(curl -s -o "$WORK/got" -w '%{http_code}' -H "Range: bytes=$2" "http://127.0.0.1:$1/big.bin")
+  [[ $status == 206 ]] || { echo "ranges.sh: port $1 answered $status to bytes=$2" >&2; exit 1; }
+  if [[ $2 != *,* ]]; then
+    want=$(tail -c +$((${2%-*} + 1)) "$WORK/www/big.bin" | head -c 1024 | sha256sum)
+    got=$(sha256sum <"$WORK/got")
+    [[ $got == "$want" ]] || { echo "ranges.sh: port $1 sent other bytes for $2" >&2; exit 1; }
+  fi
+}
+for port in "$PORT_OURS" "$PORT_NGINX"; do
+  for _ in $(seq 100); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  check "$port" "5000-6023"
+  check "$port" "0-1023,4096-5119"
+done
+
+measure() { # measure <port> random|multi -> req/s
+  local args=()
+  if [[ $2 == random ]]; then
+    args=(-s "$ROOT/bench/ranges_random.lua")
+  else
+    args=(-H "Range: bytes=0-1023,4096-5119")
+  fi
+  RANGE_FILE_SIZE=$FILE_SIZE timeout $((SECONDS_EACH + 10)) taskset -c 1 wrk -t1 \
+    -c"$CONNECTIONS" -d"${SECONDS_EACH}s" "${args[@]}" "http://127.0.0.1:$1/big.bin" |
+    awk '/Requests\/sec/ { printf "%d", $2 }'
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+for what in random multi; do
+  measure "$PORT_OURS" "$what" >/dev/null
+  measure "$PORT_NGINX" "$what" >/dev/null
+  ours=()
+  theirs=()
+  for _ in $(seq "$ROUNDS"); do
+    ours+=("$(measure "$PORT_OURS" "$what")")
+    theirs+=("$(measure "$PORT_NGINX" "$what")")
+  done
+  mo=$(median "${ours[@]}")
+  mn=$(median "${theirs[@]}")
+  echo "$what: ours ${ours[*]} -> $mo req/s; nginx ${theirs[*]} -> $mn req/s; ratio $(awk -v a="$mo" -v b="$mn" 'BEGIN { printf "%.2f", a / b }')"
+done
