@@ -40,6 +40,7 @@ import { ClientDisconnectedError, ProtocolError, SocketTimeoutError } from "../e
 import { HTTPMessage } from "../headers.ts";
 import { RequestDeadline } from "../io/request_deadline.ts";
 import { RESOLVED_WAIT, RFile } from "../io/rfile.ts";
+import { writeStderr } from "../io/stderr.ts";
 import { WFile } from "../io/wfile.ts";
 import {
   findHeaderBlockEnd,
@@ -55,6 +56,7 @@ import {
   MONTH_NAMES,
   WEEKDAY_NAMES,
 } from "../protocol/http_date.ts";
+import { htmlEscapeNoQuote as escapeHtmlText } from "../protocol/html.ts";
 import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
 import { scrubLogMessage } from "../protocol/log_scrub.ts";
 import { type FormatValue, percentFormat, pyRepr, stripLineEnds } from "../protocol/python_text.ts";
@@ -66,7 +68,6 @@ import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
 const RESOLVED: Promise<void> = Promise.resolve();
 const CONNECTION_LENGTH = "connection".length;
 const encoder = new TextEncoder();
-const stderrEncoder = new TextEncoder();
 /** `WFile`'s own `write`: when a handler's `wfile` has it, header lines skip the join. */
 const WFILE_WRITE = WFile.prototype.write;
 /** Most methods whose `do_<METHOD>` name is kept (further ones are built per request). */
@@ -150,31 +151,12 @@ export type RequestHandlerClass<H extends BaseHTTPRequestHandler = BaseHTTPReque
   server: ServerInfo,
 ) => H;
 
-/**
- * Writes a whole string to stderr synchronously, as Python's `sys.stderr.write` does.
- *
- * @param text The text.
- *
- * @example
- * ```ts
- * import { writeStderr } from "./base.ts";
- * writeStderr("");
- * ```
- */
-export function writeStderr(text: string): void {
-  const bytes = stderrEncoder.encode(text);
-  let offset = 0;
-  while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
-}
+/** Python's `sys.stderr.write`: the one stderr writer, public from this module too. */
+export { writeStderr };
 
 function isTerminalLine(line: Uint8Array): boolean {
   return line.length === 0 || (line.length === 1 && line[0] === 0x0a) ||
     (line.length === 2 && line[0] === 0x0d && line[1] === 0x0a);
-}
-
-/** Python's `html.escape(s, quote=False)`. */
-function escapeHtmlText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /**
