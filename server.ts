@@ -240,8 +240,12 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   /** Starts listening (`Deno.listen` already does; kept for porting). */
   server_activate(): void {}
 
-  /** Closes the listening socket. */
-  server_close(): void {
+  /**
+   * Closes the listening socket. Returns nothing here; a threading server whose
+   * `daemon_threads` is false returns a promise that settles once its connections have ended
+   * (Python's `block_on_close`).
+   */
+  server_close(): void | Promise<void> {
     try {
       this.socket?.close();
     } catch {
