@@ -62,13 +62,6 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 30;
 /**
  * The password of an encrypted private key: text, bytes, or a function returning either
  * (called once, when the key is loaded), as Python's `load_cert_chain` takes it.
- *
- * @example
- * ```ts
- * import type { TLSPassword } from "./tls_server.ts";
- * const fromEnvironment: TLSPassword = () => "s3cret";
- * typeof fromEnvironment; // "function"
- * ```
  */
 export type TLSPassword = string | Uint8Array | (() => string | Uint8Array);
 
@@ -93,13 +86,6 @@ export interface TLSCertifiedKey {
 /**
  * Options of {@linkcode HTTPSServer}: Python's keyword-only arguments, and
  * `bind_and_activate`.
- *
- * @example
- * ```ts
- * import type { HTTPSServerOptions } from "./tls_server.ts";
- * const options: HTTPSServerOptions = { certfile: "combined.pem", password: "s3cret" };
- * options.keyfile; // undefined: the key is in certfile
- * ```
  */
 export interface HTTPSServerOptions {
   /** PEM file with the certificate chain (leaf first), and the key when `keyfile` is omitted. */

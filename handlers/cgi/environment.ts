@@ -145,13 +145,6 @@ export function findCgiDirectory(
 
 /**
  * What {@linkcode splitScriptPath} finds in the part after the script's directory.
- *
- * @example
- * ```ts
- * import type { ScriptPathParts } from "./environment.ts";
- * const parts: ScriptPathParts = { script: "env.sh", extraPath: "/x", query: "a=1" };
- * void parts;
- * ```
  */
 export interface ScriptPathParts {
   /** The script's file name (first segment). */
@@ -225,14 +218,6 @@ export function authorizationVariables(
 
 /**
  * The request headers as {@linkcode buildCgiEnv} reads them (an `HTTPMessage` fits).
- *
- * @example
- * ```ts
- * import type { CgiHeaderSource } from "./environment.ts";
- * import { HTTPMessage } from "../../headers.ts";
- * const headers: CgiHeaderSource = new HTTPMessage([["Accept", "text/html"]]);
- * headers.get_all("accept"); // ["text/html"]
- * ```
  */
 export interface CgiHeaderSource {
   /** The first value of a header, or undefined. */
@@ -245,18 +230,6 @@ export interface CgiHeaderSource {
 
 /**
  * The facts of one request that make its CGI environment.
- *
- * @example
- * ```ts
- * import type { CgiRequestFacts } from "./environment.ts";
- * import { HTTPMessage } from "../../headers.ts";
- * const facts: CgiRequestFacts = {
- *   serverSoftware: "SimpleHTTP/0.6 Deno/2", serverName: "localhost", serverProtocol: "HTTP/1.0",
- *   serverPort: 8000, method: "GET", pathInfo: "", pathTranslated: "/srv",
- *   scriptName: "/cgi-bin/a.sh", query: "", remoteAddr: "127.0.0.1", headers: new HTTPMessage(),
- * };
- * void facts;
- * ```
  */
 export interface CgiRequestFacts {
   /** `SERVER_SOFTWARE`: the handler's `version_string()`. */
