@@ -1,7 +1,9 @@
 /**
- * Typed errors. Protocol errors carry the HTTP status and the `send_error` message and
- * explanation CPython answers with; they become a response in exactly one place
- * (`BaseHTTPRequestHandler.parse_request`).
+ * Every typed error of the package. Protocol errors carry the HTTP status and the `send_error`
+ * message and explanation CPython answers with; those raised while reading a request's head
+ * become a response in exactly one place (`BaseHTTPRequestHandler.parse_request`). The
+ * others belong to a server (TLS files, handshakes), to CGI, or to reading a body; each
+ * module that raises one re-exports it.
  *
  * @example Catch a protocol error
  * ```ts
@@ -12,6 +14,7 @@
  *
  * @module
  */
+import { pyRepr } from "./protocol/python_text.ts";
 
 /**
  * A request that cannot be parsed. `status` is the status CPython answers with, `reason` the
@@ -225,6 +228,183 @@ export class ClientDisconnectedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ClientDisconnectedError";
+  }
+}
+
+/**
+ * A request body longer than the reader's limit (`Content-Length` over `maxBytes`): answer
+ * `413 Content Too Large` with `send_error(error.status, error.reason, error.explain)`. Raised
+ * before any of the body is read.
+ *
+ * @example
+ * ```ts
+ * import { RequestBodyTooLargeError } from "./errors.ts";
+ * const error = new RequestBodyTooLargeError(2048, 1024);
+ * error.status; // 413
+ * error.explain; // "Content-Length 2048 is more than the limit of 1024 bytes"
+ * ```
+ */
+export class RequestBodyTooLargeError extends ProtocolError {
+  /** The announced body length, in bytes. */
+  readonly length: number;
+  /** The limit it passed, in bytes. */
+  readonly limit: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param length The announced body length, in bytes.
+   * @param limit The limit it passed, in bytes.
+   */
+  constructor(length: number, limit: number) {
+    super(
+      413,
+      "Content Too Large",
+      `Content-Length ${length} is more than the limit of ${limit} bytes`,
+    );
+    this.name = "RequestBodyTooLargeError";
+    this.length = length;
+    this.limit = limit;
+  }
+}
+
+/**
+ * The certificate or key files of an HTTPS server cannot be used: unreadable, empty, not
+ * PEM, no key, a key that does not match the certificate, a wrong password, ... The message is
+ * one line: the file, a colon, the problem.
+ *
+ * @example
+ * ```ts
+ * import { TLSConfigurationError } from "./errors.ts";
+ * const error = new TLSConfigurationError("cert.pem", "the file is empty");
+ * error.message; // "cert.pem: the file is empty"
+ * error.file; // "cert.pem"
+ * ```
+ */
+export class TLSConfigurationError extends Error {
+  /** The file at fault. */
+  readonly file: string;
+  /** What is wrong with it. */
+  readonly problem: string;
+
+  /**
+   * Creates the instance.
+   *
+   * @param file The file at fault.
+   * @param problem What is wrong with it (one line).
+   * @param options `cause`: the underlying error, if any.
+   */
+  constructor(file: string, problem: string, options?: ErrorOptions) {
+    super(`${file}: ${problem}`, options);
+    this.name = "TLSConfigurationError";
+    this.file = file;
+    this.problem = problem;
+  }
+}
+
+/**
+ * A TLS handshake not completed within the HTTPS server's `handshake_timeout`, as reported to
+ * `handle_handshake_error` (a `Deno.errors.TimedOut`, named so).
+ *
+ * @example
+ * ```ts
+ * import { HandshakeTimeoutError } from "./errors.ts";
+ * new HandshakeTimeoutError(30000) instanceof Deno.errors.TimedOut; // true
+ * ```
+ */
+export class HandshakeTimeoutError extends Deno.errors.TimedOut {
+  /**
+   * Creates the error.
+   *
+   * @param ms The time limit that passed, in milliseconds.
+   */
+  constructor(ms: number) {
+    super(`TLS handshake not completed within ${ms} ms`);
+    this.name = "TimedOut";
+  }
+}
+
+/**
+ * Too many `..` segments in a CGI path: what CPython's `_url_collapse_path` reports with an
+ * `IndexError` ("pop from empty list"). The error escapes the handler, so the server logs it
+ * and drops the connection without an answer, as CPython does.
+ *
+ * @example
+ * ```ts
+ * import { UrlCollapseError } from "./errors.ts";
+ * import { urlCollapsePath } from "./handlers/cgi/environment.ts";
+ * import { assertThrows } from "./deps.ts";
+ * assertThrows(() => urlCollapsePath(".."), UrlCollapseError);
+ * ```
+ */
+export class UrlCollapseError extends RangeError {
+  /** The path that climbed above the root. */
+  readonly path: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param path The path given to `urlCollapsePath`.
+   */
+  constructor(path: string) {
+    super(`pop from empty list: '..' climbs above the root in ${JSON.stringify(path)}`);
+    this.name = "UrlCollapseError";
+    this.path = path;
+  }
+}
+
+/**
+ * A CGI environment variable holds a NUL character, which no process environment can carry.
+ * CPython fails the same way (`ValueError: embedded null byte`) before it answers, so the
+ * connection is dropped without a response.
+ *
+ * @example
+ * ```ts
+ * import { CgiEnvironmentError } from "./errors.ts";
+ * import { checkCgiEnv } from "./handlers/cgi/environment.ts";
+ * import { assertThrows } from "./deps.ts";
+ * assertThrows(() => checkCgiEnv({ HTTP_USER_AGENT: "a\0b" }), CgiEnvironmentError);
+ * ```
+ */
+export class CgiEnvironmentError extends TypeError {
+  /** The variable at fault. */
+  readonly variable: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param variable The variable's name.
+   */
+  constructor(variable: string) {
+    super(`embedded null byte in the CGI environment variable ${variable}`);
+    this.name = "CgiEnvironmentError";
+    this.variable = variable;
+  }
+}
+
+/**
+ * A script that the kernel cannot execute itself (no `#!` line, not a binary): `execve`'s
+ * ENOEXEC, which CPython's child reports before exiting with status 127.
+ *
+ * @example
+ * ```ts
+ * import { ExecFormatError } from "./errors.ts";
+ * new ExecFormatError("/srv/cgi-bin/x").message; // "[Errno 8] Exec format error: '/srv/cgi-bin/x'"
+ * ```
+ */
+export class ExecFormatError extends Error {
+  /** The file. */
+  readonly path: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param path The file that cannot be executed.
+   */
+  constructor(path: string) {
+    super(`[Errno 8] Exec format error: ${pyRepr(path)}`);
+    this.name = "ExecFormatError";
+    this.path = path;
   }
 }
 

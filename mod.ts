@@ -63,13 +63,7 @@ export {
   SimpleHTTPRequestHandler,
   type SimpleHTTPRequestHandlerOptions,
 } from "./handlers/simple.ts";
-export {
-  type AcceptedConnection,
-  getfqdn,
-  HTTPServer,
-  type HTTPServerOptions,
-  ThreadingHTTPServer,
-} from "./server.ts";
+export { type AcceptedConnection, getfqdn, HTTPServer, ThreadingHTTPServer } from "./server.ts";
 export {
   CGI_STDIN_CHUNK_SIZE,
   CgiEnvironmentError,

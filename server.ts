@@ -33,59 +33,30 @@ import type {
   RequestHandlerClass,
   RequestLimitsInfo,
 } from "./handlers/base.ts";
-import { writeStderr } from "./handlers/base.ts";
 import { isDisconnect } from "./io/connection_errors.ts";
+import { writeStderr } from "./io/stderr.ts";
+import { withTimeout } from "./io/timeout.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
 
 /**
- * How long a closed connection keeps draining the client's unread input, in ms.
- *
- * @example
- * ```ts
- * import { LINGER_TIMEOUT_MS } from "./server.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(LINGER_TIMEOUT_MS, 2000);
- * ```
+ * How long a closed connection keeps draining the client's unread input, in ms: time for
+ * what the client already sent to arrive, so the close does not become a reset that destroys
+ * the response it has not read yet.
  */
 export const LINGER_TIMEOUT_MS = 2000;
 /**
- * Most bytes drained from a closing connection before it is closed outright.
- *
- * @example
- * ```ts
- * import { LINGER_MAX_BYTES } from "./server.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(LINGER_MAX_BYTES, 1024 * 1024);
- * ```
+ * Most bytes drained from a closing connection before it is closed outright (1 MiB): bounds
+ * the reading a client that keeps sending can cost.
  */
 export const LINGER_MAX_BYTES = 1 << 20;
 /**
  * Default `request_queue_size` (Python's 5 loses bursts). `Deno.listen` takes no backlog: its
  * listening sockets always use 511 (capped by the kernel's `net.core.somaxconn`), whatever this
  * says; the HTTPS servers use it as their limit of concurrent TLS handshakes.
- *
- * @example
- * ```ts
- * import { DEFAULT_REQUEST_QUEUE_SIZE } from "./server.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(DEFAULT_REQUEST_QUEUE_SIZE, 1024);
- * ```
  */
 export const DEFAULT_REQUEST_QUEUE_SIZE = 1024;
 
-/**
- * A connection accepted by a server: a TCP connection, or TLS for the HTTPS servers.
- *
- * @example
- * ```ts
- * import type { AcceptedConnection } from "./server.ts";
- * import { assertEquals } from "./deps.ts";
- * function isTls(conn: AcceptedConnection): boolean {
- *   return "handshake" in conn;
- * }
- * assertEquals(typeof isTls, "function");
- * ```
- */
+/** A connection accepted by a server: a TCP connection, or TLS for the HTTPS servers. */
 export type AcceptedConnection = Deno.Conn | Deno.TlsConn;
 
 function hostOf(addr: Deno.Addr): string {
@@ -139,45 +110,21 @@ async function lingeringClose(conn: ByteConnection): Promise<void> {
   const buf = new Uint8Array(16 * 1024);
   let drained = 0;
   const deadline = Date.now() + LINGER_TIMEOUT_MS;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     while (drained < LINGER_MAX_BYTES && Date.now() < deadline) {
-      const read = conn.read(buf);
-      read.catch(() => {});
-      const timeout = new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
-      });
-      const n = await Promise.race([read, timeout]);
-      clearTimeout(timer);
+      const n = await withTimeout(conn.read(buf), Math.max(0, deadline - Date.now()), () => null);
       if (n === null || n === 0) break;
       drained += n;
     }
   } catch {
     // Reset or closed: nothing more to drain.
   } finally {
-    clearTimeout(timer);
     try {
       conn.close();
     } catch {
       // Already closed.
     }
   }
-}
-
-/**
- * Options beyond Python's constructor arguments.
- *
- * @example
- * ```ts
- * import type { HTTPServerOptions } from "./server.ts";
- * import { assertEquals } from "./deps.ts";
- * const options: HTTPServerOptions = { bind_and_activate: false };
- * assertEquals(options.bind_and_activate, false);
- * ```
- */
-export interface HTTPServerOptions {
-  /** Bind now (default true), as Python's `bind_and_activate`. */
-  bind_and_activate?: boolean;
 }
 
 /**
@@ -293,8 +240,12 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   /** Starts listening (`Deno.listen` already does; kept for porting). */
   server_activate(): void {}
 
-  /** Closes the listening socket. */
-  server_close(): void {
+  /**
+   * Closes the listening socket. Returns nothing here; a threading server whose
+   * `daemon_threads` is false returns a promise that settles once its connections have ended
+   * (Python's `block_on_close`).
+   */
+  server_close(): void | Promise<void> {
     try {
       this.socket?.close();
     } catch {
@@ -403,13 +354,8 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
       await this._handle_request_noblock(conn);
       return;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), (this.timeout as number) * 1000);
-    });
-    const next = await Promise.race([accepted, expired]);
-    clearTimeout(timer);
-    if (next === "timeout") {
+    const next = await withTimeout(accepted, this.timeout * 1000, () => null);
+    if (next === null) {
       this.handle_timeout();
       return;
     }
@@ -552,23 +498,15 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   async drain(timeoutMs: number): Promise<boolean> {
     this.close_idle_connections();
     if (this.activeRequests.size === 0) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
     const settled = Promise.allSettled([...this.activeRequests]).then(() => true);
-    try {
-      const ended = await Promise.race([settled, expired]);
-      if (!ended) {
-        // Out of time: close what is left (their handlers then end on a failed read or write).
-        for (const handler of this.#handlers) {
-          this.close_request(handler.request as AcceptedConnection);
-        }
+    const ended = await withTimeout(settled, timeoutMs, () => false);
+    if (!ended) {
+      // Out of time: close what is left (their handlers then end on a failed read or write).
+      for (const handler of this.#handlers) {
+        this.close_request(handler.request as AcceptedConnection);
       }
-      return ended;
-    } finally {
-      clearTimeout(timer);
     }
+    return ended;
   }
 
   /** Stops serving, waits for handlers in progress, and closes the socket. */
@@ -588,6 +526,70 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   }
 }
 
+/** The attributes {@linkcode ThreadingMixIn} adds (Python's `socketserver.ThreadingMixIn`). */
+export interface ThreadingAttributes {
+  /**
+   * Python's flag, true by default: connections are not waited for when the server closes.
+   * False (with `block_on_close`): `server_close()` returns a promise that settles once every
+   * connection in progress has ended, as Python's `server_close` joins non-daemon threads.
+   */
+  daemon_threads: boolean;
+  /** Whether `server_close` waits for connections in progress when `daemon_threads` is false. */
+  block_on_close: boolean;
+}
+
+/**
+ * Python's `socketserver.ThreadingMixIn` for any server class: `process_request` starts the
+ * connection as its own task and returns at once; `server_close` waits for those tasks when
+ * `daemon_threads` is false and `block_on_close` true. The returned class keeps the base's
+ * constructor and members (it is how both {@linkcode ThreadingHTTPServer} and the HTTPS
+ * servers' `ThreadingHTTPSServer` are made).
+ *
+ * @param Base A server class.
+ * @returns The class with the threading behaviour.
+ *
+ * @example A threading variant of your own server class
+ * ```ts
+ * import { BaseHTTPRequestHandler } from "./handlers/base.ts";
+ * import { HTTPServer, ThreadingMixIn } from "./server.ts";
+ * class CountingServer extends HTTPServer {
+ *   accepted = 0;
+ *   override service_actions() {
+ *     this.accepted++;
+ *   }
+ * }
+ * const server = new (ThreadingMixIn(CountingServer))(["127.0.0.1", 0], BaseHTTPRequestHandler);
+ * server.daemon_threads; // true
+ * server.server_close();
+ * ```
+ */
+export function ThreadingMixIn<Args extends unknown[], Server extends HTTPServer>(
+  Base: new (...args: Args) => Server,
+): new (...args: Args) => Server & ThreadingAttributes {
+  // A mixin over a generic base must take `any[]` arguments: extend the base as the plain
+  // server class instead and restore the exact constructor type on the way out.
+  const Plain = Base as unknown as typeof HTTPServer;
+  class Threading extends Plain implements ThreadingAttributes {
+    daemon_threads: boolean = true;
+    block_on_close: boolean = true;
+
+    override process_request(
+      request: AcceptedConnection,
+      client_address: ClientAddress,
+    ): Promise<void> {
+      this.trackRequest(this.runRequest(request, client_address)).catch(() => {});
+      return Promise.resolve();
+    }
+
+    override server_close(): void | Promise<void> {
+      super.server_close();
+      if (this.daemon_threads || !this.block_on_close) return;
+      return Promise.allSettled([...this.activeRequests]).then(() => {});
+    }
+  }
+  return Threading as unknown as new (...args: Args) => Server & ThreadingAttributes;
+}
+
 /**
  * An HTTP server that handles each connection concurrently (Python's
  * `ThreadingHTTPServer`): one task per connection instead of one thread.
@@ -601,18 +603,4 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
  * server.server_close();
  * ```
  */
-export class ThreadingHTTPServer extends HTTPServer {
-  /** Python's flag; tasks never keep the process alive past `server_close` here. */
-  daemon_threads: boolean = true;
-  /** Whether `server_close` waits for connections in progress (Python's `block_on_close`). */
-  block_on_close: boolean = true;
-
-  /** Starts handling the connection and returns at once. */
-  override process_request(
-    request: AcceptedConnection,
-    client_address: ClientAddress,
-  ): Promise<void> {
-    this.trackRequest(this.runRequest(request, client_address)).catch(() => {});
-    return Promise.resolve();
-  }
-}
+export class ThreadingHTTPServer extends ThreadingMixIn(HTTPServer) {}

@@ -43,66 +43,25 @@
  */
 import { Buffer } from "node:buffer";
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { type RequestHandlerClass, writeStderr } from "./handlers/base.ts";
-import { type AcceptedConnection, HTTPServer, ThreadingHTTPServer } from "./server.ts";
+import { HandshakeTimeoutError, TLSConfigurationError } from "./errors.ts";
+import type { RequestHandlerClass } from "./handlers/base.ts";
+import { writeStderr } from "./io/stderr.ts";
+import { withTimeout } from "./io/timeout.ts";
+import { type AcceptedConnection, HTTPServer, ThreadingMixIn } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
+
+export { TLSConfigurationError } from "./errors.ts";
 
 /**
  * Seconds a client may take to complete its TLS handshake, by default
- * ({@linkcode HTTPSServer.handshake_timeout}).
- *
- * @example
- * ```ts
- * import { DEFAULT_HANDSHAKE_TIMEOUT } from "./tls_server.ts";
- * DEFAULT_HANDSHAKE_TIMEOUT; // 30
- * ```
+ * ({@linkcode HTTPSServer.handshake_timeout}): ample for a slow network, short enough that
+ * silent clients do not hold handshake slots for long.
  */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 30;
 
 /**
- * The certificate or key files of an HTTPS server cannot be used: unreadable, empty, not
- * PEM, no key, a key that does not match the certificate, a wrong password, ... The message is
- * one line: the file, a colon, the problem.
- *
- * @example
- * ```ts
- * import { TLSConfigurationError } from "./tls_server.ts";
- * const error = new TLSConfigurationError("cert.pem", "the file is empty");
- * error.message; // "cert.pem: the file is empty"
- * error.file; // "cert.pem"
- * ```
- */
-export class TLSConfigurationError extends Error {
-  /** The file at fault. */
-  readonly file: string;
-  /** What is wrong with it. */
-  readonly problem: string;
-
-  /**
-   * Creates the instance.
-   *
-   * @param file The file at fault.
-   * @param problem What is wrong with it (one line).
-   * @param options `cause`: the underlying error, if any.
-   */
-  constructor(file: string, problem: string, options?: ErrorOptions) {
-    super(`${file}: ${problem}`, options);
-    this.name = "TLSConfigurationError";
-    this.file = file;
-    this.problem = problem;
-  }
-}
-
-/**
  * The password of an encrypted private key: text, bytes, or a function returning either
  * (called once, when the key is loaded), as Python's `load_cert_chain` takes it.
- *
- * @example
- * ```ts
- * import type { TLSPassword } from "./tls_server.ts";
- * const fromEnvironment: TLSPassword = () => "s3cret";
- * typeof fromEnvironment; // "function"
- * ```
  */
 export type TLSPassword = string | Uint8Array | (() => string | Uint8Array);
 
@@ -127,13 +86,6 @@ export interface TLSCertifiedKey {
 /**
  * Options of {@linkcode HTTPSServer}: Python's keyword-only arguments, and
  * `bind_and_activate`.
- *
- * @example
- * ```ts
- * import type { HTTPSServerOptions } from "./tls_server.ts";
- * const options: HTTPSServerOptions = { certfile: "combined.pem", password: "s3cret" };
- * options.keyfile; // undefined: the key is in certfile
- * ```
  */
 export interface HTTPSServerOptions {
   /** PEM file with the certificate chain (leaf first), and the key when `keyfile` is omitted. */
@@ -386,14 +338,6 @@ function addressOf(addr: Deno.Addr): ClientAddress {
   return "hostname" in addr ? [addr.hostname, addr.port] : ["", 0];
 }
 
-/** The error a handshake that took too long is reported with. */
-class HandshakeTimeoutError extends Deno.errors.TimedOut {
-  constructor(ms: number) {
-    super(`TLS handshake not completed within ${ms} ms`);
-    this.name = "TimedOut";
-  }
-}
-
 /**
  * A `Deno.TlsListener` whose `accept()` yields only connections that finished their TLS
  * handshake. `Deno.listenTls`'s own `accept()` returns as soon as the TCP connection is
@@ -549,24 +493,20 @@ class HandshakingListener implements Deno.Listener<Deno.TlsConn, Deno.NetAddr> {
   /** Runs the handshake within the time limit; resolves to why it failed, or undefined. */
   async #completeHandshake(conn: Deno.TlsConn): Promise<Error | undefined> {
     const timeoutMs = this.#policy.timeoutMs();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
     try {
       const handshake = conn.handshake();
-      if (timeoutMs !== null) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          // Deno then releases the socket only when the client closes or misbehaves.
-          closeQuietly(conn);
-        }, timeoutMs);
-      }
-      await handshake;
+      await withTimeout(handshake, timeoutMs, () => {
+        timedOut = true;
+        // Deno then releases the socket only when the client closes or misbehaves; the
+        // handshake settles then.
+        closeQuietly(conn);
+        return handshake;
+      });
       return undefined;
     } catch (error) {
       if (timedOut) return new HandshakeTimeoutError(timeoutMs ?? 0);
       return error instanceof Error ? error : new Error(String(error));
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -723,7 +663,8 @@ export class HTTPSServer extends HTTPServer {
 
 /**
  * An HTTPS server that handles each connection concurrently (CPython 3.14's
- * `ThreadingHTTPSServer`): `ThreadingHTTPServer`'s `process_request` on an `HTTPSServer`.
+ * `ThreadingHTTPSServer`): {@linkcode ThreadingMixIn} on an `HTTPSServer`, as
+ * `ThreadingHTTPServer` is on an `HTTPServer`.
  *
  * @example
  * ```ts ignore
@@ -748,18 +689,4 @@ export class HTTPSServer extends HTTPServer {
  * server.daemon_threads; // true
  * ```
  */
-export class ThreadingHTTPSServer extends HTTPSServer {
-  /** Python's flag; tasks never keep the process alive past `server_close` here. */
-  daemon_threads: boolean = true;
-  /** Whether `server_close` waits for connections in progress (Python's `block_on_close`). */
-  block_on_close: boolean = true;
-
-  /** Starts handling the connection and returns at once (as `ThreadingHTTPServer`). */
-  override process_request(
-    request: AcceptedConnection,
-    client_address: ClientAddress,
-  ): Promise<void> {
-    // Python's ThreadingMixIn: the one implementation lives in ThreadingHTTPServer.
-    return ThreadingHTTPServer.prototype.process_request.call(this, request, client_address);
-  }
-}
+export class ThreadingHTTPSServer extends ThreadingMixIn(HTTPSServer) {}

@@ -1,13 +1,6 @@
 /**
  * Interfaces shared by handlers and servers, so that handlers never import the server module.
  *
- * @example A client address
- * ```ts
- * import type { ClientAddress } from "./types.ts";
- * const address: ClientAddress = ["127.0.0.1", 54321];
- * address[0]; // "127.0.0.1"
- * ```
- *
  * @module
  */
 
@@ -48,31 +41,11 @@ export interface ByteConnection {
 
 /**
  * A peer address as Python gives it: `(host, port)`. IPv6 hosts come without brackets.
- *
- * @example An IPv6 client
- * ```ts
- * import type { ClientAddress } from "./types.ts";
- * import { assertEquals } from "./deps.ts";
- * const [host, port]: ClientAddress = ["::1", 54321];
- * assertEquals(`[${host}]:${port}`, "[::1]:54321");
- * ```
  */
 export type ClientAddress = [host: string, port: number];
 
 /**
  * What a handler may see of the server that runs it (the Python attributes).
- *
- * @example The server a socketless handler is given
- * ```ts
- * import type { ServerInfo } from "./types.ts";
- * import { assertEquals } from "./deps.ts";
- * const server: ServerInfo = {
- *   server_address: ["127.0.0.1", 8000],
- *   server_name: "localhost",
- *   server_port: 8000,
- * };
- * assertEquals(server.server_address[1], server.server_port);
- * ```
  */
 export interface ServerInfo {
   /** `(host, port)` the server is bound to (the real port when 0 was asked for). */

@@ -40,6 +40,7 @@ import { ClientDisconnectedError, ProtocolError, SocketTimeoutError } from "../e
 import { HTTPMessage } from "../headers.ts";
 import { ConnectionClock } from "../io/connection_clock.ts";
 import { RESOLVED_WAIT, RFile } from "../io/rfile.ts";
+import { writeStderr } from "../io/stderr.ts";
 import { WFile } from "../io/wfile.ts";
 import type { HeaderPair } from "../protocol/header_block.ts";
 import { HeadReader, type HeadReadResult, NEED_MORE } from "../protocol/head_reader.ts";
@@ -50,6 +51,7 @@ import {
   MONTH_NAMES,
   WEEKDAY_NAMES,
 } from "../protocol/http_date.ts";
+import { htmlEscapeNoQuote as escapeHtmlText } from "../protocol/html.ts";
 import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
 import { scrubLogMessage } from "../protocol/log_scrub.ts";
 import { type FormatValue, percentFormat, pyRepr, stripLineEnds } from "../protocol/python_text.ts";
@@ -67,7 +69,6 @@ import type { ByteConnection, ClientAddress, ServerInfo } from "../types.ts";
 const RESOLVED: Promise<void> = Promise.resolve();
 const CONNECTION_LENGTH = "connection".length;
 const encoder = new TextEncoder();
-const stderrEncoder = new TextEncoder();
 /** `WFile`'s own `write`: when a handler's `wfile` has it, header lines skip the join. */
 const WFILE_WRITE = WFile.prototype.write;
 /** Most methods whose `do_<METHOD>` name is kept (further ones are built per request). */
@@ -137,31 +138,12 @@ export type RequestHandlerClass<H extends BaseHTTPRequestHandler = BaseHTTPReque
   server: ServerInfo,
 ) => H;
 
-/**
- * Writes a whole string to stderr synchronously, as Python's `sys.stderr.write` does.
- *
- * @param text The text.
- *
- * @example
- * ```ts
- * import { writeStderr } from "./base.ts";
- * writeStderr("");
- * ```
- */
-export function writeStderr(text: string): void {
-  const bytes = stderrEncoder.encode(text);
-  let offset = 0;
-  while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
-}
+/** Python's `sys.stderr.write`: the one stderr writer, public from this module too. */
+export { writeStderr };
 
 /** Fresh pair arrays, for a `MessageClass` that might keep and change the ones it gets. */
 function copyPairs(pairs: readonly HeaderPair[]): [string, string][] {
   return pairs.map((pair): [string, string] => [pair[0], pair[1]]);
-}
-
-/** Python's `html.escape(s, quote=False)`. */
-function escapeHtmlText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   type CgiRequestFacts,
   cgiScriptArguments,
   checkCgiEnv,
-  decodeBase64Lenient,
   findCgiDirectory,
   list2cmdline,
   pythonHex,
@@ -21,6 +20,7 @@ import {
   urlUnquote,
 } from "../handlers/cgi/environment.ts";
 import { HTTPMessage } from "../headers.ts";
+import { decodeBase64Lenient } from "../protocol/basic_auth.ts";
 import { assert, assertEquals, assertThrows } from "../deps.ts";
 import { findPython313 } from "./_helpers.ts";
 

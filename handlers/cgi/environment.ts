@@ -1,8 +1,8 @@
 /**
  * The pure half of `CGIHTTPRequestHandler`: no I/O, only request facts in and strings out.
  * CPython 3.13's `_url_collapse_path`, the `is_cgi` prefix scan, the split of the part after
- * the CGI directory into script, extra path and query, the `Authorization` → `REMOTE_USER`
- * decoding (with `binascii`'s lenient base64), the CGI environment record, the script's
+ * the CGI directory into script, extra path and query, the `Authorization` → `AUTH_TYPE` and
+ * `REMOTE_USER` variables (through `protocol/basic_auth.ts`), the CGI environment record, the script's
  * argument list, and `subprocess.list2cmdline` for the log.
  *
  * @example Collapse a path and build the environment of a request
@@ -35,66 +35,11 @@
  *
  * @module
  */
-import { splitWhitespace } from "../../protocol/python_text.ts";
+import { CgiEnvironmentError, UrlCollapseError } from "../../errors.ts";
+import { decodeBasicCredentials, splitAuthorization } from "../../protocol/basic_auth.ts";
 import { unquoteReplace } from "../../protocol/url.ts";
 
-/**
- * Too many `..` segments in a CGI path: what CPython's `_url_collapse_path` reports with an
- * `IndexError` ("pop from empty list"). The error escapes the handler, so the server logs it
- * and drops the connection without an answer, as CPython does.
- *
- * @example
- * ```ts
- * import { UrlCollapseError, urlCollapsePath } from "./environment.ts";
- * import { assertThrows } from "../../deps.ts";
- * assertThrows(() => urlCollapsePath(".."), UrlCollapseError);
- * ```
- */
-export class UrlCollapseError extends RangeError {
-  /** The path that climbed above the root. */
-  readonly path: string;
-
-  /**
-   * Creates the error.
-   *
-   * @param path The path given to {@linkcode urlCollapsePath}.
-   */
-  constructor(path: string) {
-    super(`pop from empty list: '..' climbs above the root in ${JSON.stringify(path)}`);
-    this.name = "UrlCollapseError";
-    this.path = path;
-  }
-}
-
-/**
- * A CGI environment variable holds a NUL character, which no process environment can carry.
- * CPython fails the same way (`ValueError: embedded null byte`) before it answers, so the
- * connection is dropped without a response.
- *
- * @example
- * ```ts
- * import { CgiEnvironmentError, checkCgiEnv } from "./environment.ts";
- * import { assertThrows } from "../../deps.ts";
- * assertThrows(() => checkCgiEnv({ HTTP_USER_AGENT: "a\0b" }), CgiEnvironmentError);
- * ```
- */
-export class CgiEnvironmentError extends TypeError {
-  /** The variable at fault. */
-  readonly variable: string;
-
-  /**
-   * Creates the error.
-   *
-   * @param variable The variable's name.
-   */
-  constructor(variable: string) {
-    super(`embedded null byte in the CGI environment variable ${variable}`);
-    this.name = "CgiEnvironmentError";
-    this.variable = variable;
-  }
-}
-
-const ASCII_LIMIT = 0x80;
+export { CgiEnvironmentError, UrlCollapseError } from "../../errors.ts";
 
 /**
  * `urllib.parse.unquote(text)` with its defaults (UTF-8, `errors="replace"`): runs of ASCII
@@ -200,13 +145,6 @@ export function findCgiDirectory(
 
 /**
  * What {@linkcode splitScriptPath} finds in the part after the script's directory.
- *
- * @example
- * ```ts
- * import type { ScriptPathParts } from "./environment.ts";
- * const parts: ScriptPathParts = { script: "env.sh", extraPath: "/x", query: "a=1" };
- * void parts;
- * ```
  */
 export interface ScriptPathParts {
   /** The script's file name (first segment). */
@@ -242,71 +180,6 @@ export function splitScriptPath(rest: string): ScriptPathParts {
   return { script: beforeQuery.slice(0, slash), extraPath: beforeQuery.slice(slash), query };
 }
 
-const BASE64_PAD = 0x3d;
-const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const BASE64_TABLE: Int8Array = (() => {
-  const table = new Int8Array(256).fill(-1);
-  for (let i = 0; i < BASE64_ALPHABET.length; i++) table[BASE64_ALPHABET.charCodeAt(i)] = i;
-  return table;
-})();
-
-/**
- * Python's `base64.decodebytes` (`binascii.a2b_base64` in its default, non-strict mode):
- * characters outside the alphabet are skipped, a complete pad sequence ends the input, and a
- * length that cannot be right is an error.
- *
- * @param text ASCII text.
- * @returns The bytes, or null where Python raises `binascii.Error`.
- *
- * @example
- * ```ts
- * import { decodeBase64Lenient } from "./environment.ts";
- * import { assertEquals } from "../../deps.ts";
- * assertEquals(decodeBase64Lenient("dX Nl\ncg==trailing"), new TextEncoder().encode("user"));
- * assertEquals(decodeBase64Lenient("abc"), null);
- * ```
- */
-export function decodeBase64Lenient(text: string): Uint8Array | null {
-  const out: number[] = [];
-  let quadPos = 0;
-  let leftChar = 0;
-  let pads = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === BASE64_PAD) {
-      if (quadPos >= 2 && quadPos + ++pads >= 4) return new Uint8Array(out);
-      continue;
-    }
-    const value = code < 256 ? BASE64_TABLE[code] : -1;
-    if (value < 0) continue;
-    pads = 0;
-    switch (quadPos) {
-      case 0:
-        quadPos = 1;
-        leftChar = value;
-        break;
-      case 1:
-        quadPos = 2;
-        out.push(((leftChar << 2) | (value >> 4)) & 0xff);
-        leftChar = value & 0x0f;
-        break;
-      case 2:
-        quadPos = 3;
-        out.push(((leftChar << 4) | (value >> 2)) & 0xff);
-        leftChar = value & 0x03;
-        break;
-      default:
-        quadPos = 0;
-        out.push(((leftChar << 6) | value) & 0xff);
-        leftChar = 0;
-    }
-  }
-  return quadPos === 0 ? new Uint8Array(out) : null;
-}
-
-// deno-lint-ignore no-control-regex -- the class is "not ASCII", control range included.
-const NON_ASCII = /[^\x00-\x7f]/;
-
 /**
  * What CPython takes from an `Authorization` header for the CGI environment: `AUTH_TYPE` when
  * the value has exactly two whitespace-separated words, and for `Basic` the user of a
@@ -331,27 +204,20 @@ const NON_ASCII = /[^\x00-\x7f]/;
 export function authorizationVariables(
   authorization: string,
 ): { AUTH_TYPE?: string; REMOTE_USER?: string } {
-  const words = splitWhitespace(authorization);
-  if (words.length !== 2) return {};
-  const found: { AUTH_TYPE?: string; REMOTE_USER?: string } = { AUTH_TYPE: words[0] };
-  if (words[0].toLowerCase() !== "basic" || NON_ASCII.test(words[1])) return found;
-  const decoded = decodeBase64Lenient(words[1]);
-  if (decoded === null || decoded.some((byte) => byte >= ASCII_LIMIT)) return found;
-  const parts = new TextDecoder().decode(decoded).split(":");
-  if (parts.length === 2) found.REMOTE_USER = parts[0];
+  const parts = splitAuthorization(authorization);
+  if (parts === null) return {};
+  const found: { AUTH_TYPE?: string; REMOTE_USER?: string } = { AUTH_TYPE: parts.scheme };
+  if (parts.scheme.toLowerCase() !== "basic") return found;
+  const credentials = decodeBasicCredentials(parts.token);
+  // CPython splits at every `:` and wants exactly two parts: a password with `:` names no user.
+  if (credentials !== null && !credentials.password.includes(":")) {
+    found.REMOTE_USER = credentials.user;
+  }
   return found;
 }
 
 /**
  * The request headers as {@linkcode buildCgiEnv} reads them (an `HTTPMessage` fits).
- *
- * @example
- * ```ts
- * import type { CgiHeaderSource } from "./environment.ts";
- * import { HTTPMessage } from "../../headers.ts";
- * const headers: CgiHeaderSource = new HTTPMessage([["Accept", "text/html"]]);
- * headers.get_all("accept"); // ["text/html"]
- * ```
  */
 export interface CgiHeaderSource {
   /** The first value of a header, or undefined. */
@@ -364,18 +230,6 @@ export interface CgiHeaderSource {
 
 /**
  * The facts of one request that make its CGI environment.
- *
- * @example
- * ```ts
- * import type { CgiRequestFacts } from "./environment.ts";
- * import { HTTPMessage } from "../../headers.ts";
- * const facts: CgiRequestFacts = {
- *   serverSoftware: "SimpleHTTP/0.6 Deno/2", serverName: "localhost", serverProtocol: "HTTP/1.0",
- *   serverPort: 8000, method: "GET", pathInfo: "", pathTranslated: "/srv",
- *   scriptName: "/cgi-bin/a.sh", query: "", remoteAddr: "127.0.0.1", headers: new HTTPMessage(),
- * };
- * void facts;
- * ```
  */
 export interface CgiRequestFacts {
   /** `SERVER_SOFTWARE`: the handler's `version_string()`. */

@@ -28,9 +28,13 @@
  *
  * @module
  */
-import { ClientDisconnectedError, SocketTimeoutError } from "../../errors.ts";
+import { ClientDisconnectedError, ExecFormatError, SocketTimeoutError } from "../../errors.ts";
 import { pyRepr } from "../../protocol/python_text.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../../types.ts";
+import { BoundedBodyReader } from "../../io/body_reader.ts";
+import { writeStderrBytes } from "../../io/stderr.ts";
+import { withTimeout } from "../../io/timeout.ts";
+import { parsePythonIntContentLength } from "../../protocol/content_length.ts";
 import {
   type BodySource,
   SimpleHTTPRequestHandler,
@@ -48,7 +52,7 @@ import {
   urlUnquote,
 } from "./environment.ts";
 
-export { CgiEnvironmentError, UrlCollapseError } from "./environment.ts";
+export { CgiEnvironmentError, ExecFormatError, UrlCollapseError } from "../../errors.ts";
 // The types this module's API refers to, so that it documents on its own.
 export {
   type BodySource,
@@ -63,48 +67,27 @@ export type { HeaderPair } from "../../protocol/header_block.ts";
 export type { FormatValue } from "../../protocol/python_text.ts";
 export type { StatusText } from "../../status.ts";
 export type { ByteConnection, ClientAddress, ServerInfo } from "../../types.ts";
+export { writeStderrBytes } from "../../io/stderr.ts";
 
 /**
- * Seconds a CGI script may run before it is killed (`cgi_timeout`); CPython has no limit.
- *
- * @example
- * ```ts
- * import { DEFAULT_CGI_TIMEOUT } from "./handler.ts";
- * DEFAULT_CGI_TIMEOUT; // 60
- * ```
+ * Seconds a CGI script may run before it is killed (`cgi_timeout`); CPython has no limit. A
+ * minute: ample for a script answering a request, short enough that a hung one frees its slot.
  */
 export const DEFAULT_CGI_TIMEOUT = 60;
 
 /**
  * CPython's `cgi_directories`: URL paths whose files are run as scripts.
- *
- * @example
- * ```ts
- * import { DEFAULT_CGI_DIRECTORIES } from "./handler.ts";
- * DEFAULT_CGI_DIRECTORIES; // ["/cgi-bin", "/htbin"]
- * ```
  */
 export const DEFAULT_CGI_DIRECTORIES: readonly string[] = ["/cgi-bin", "/htbin"];
 
 /**
  * The interpreter of Python scripts on the subprocess path (CPython's `sys.executable`).
- *
- * @example
- * ```ts
- * import { DEFAULT_PYTHON_EXECUTABLE } from "./handler.ts";
- * DEFAULT_PYTHON_EXECUTABLE; // "python3"
- * ```
  */
 export const DEFAULT_PYTHON_EXECUTABLE = "python3";
 
 /**
- * Most bytes of the request body read from the client and written to the script at once.
- *
- * @example
- * ```ts
- * import { CGI_STDIN_CHUNK_SIZE } from "./handler.ts";
- * CGI_STDIN_CHUNK_SIZE; // 65536
- * ```
+ * Most bytes of the request body read from the client and written to the script at once (a
+ * pipe's worth: a write that size returns once the script has started reading).
  */
 export const CGI_STDIN_CHUNK_SIZE = 64 * 1024;
 
@@ -112,24 +95,12 @@ export const CGI_STDIN_CHUNK_SIZE = 64 * 1024;
  * After the script has exited, how long (ms) its output pipes may stay silent before the rest
  * is cut: output still buffered in the pipe is read at once, while a background process that
  * inherited the pipe would otherwise hold the response open (CPython ends it at the exit).
- *
- * @example
- * ```ts
- * import { CGI_EXIT_DRAIN_MS } from "./handler.ts";
- * CGI_EXIT_DRAIN_MS; // 200
- * ```
  */
 export const CGI_EXIT_DRAIN_MS = 200;
 
 /**
  * After a script was killed (timeout, client gone), how long (ms) the relay may take to
  * finish writing to the client before the connection is closed under it.
- *
- * @example
- * ```ts
- * import { CGI_ABORT_GRACE_MS } from "./handler.ts";
- * CGI_ABORT_GRACE_MS; // 1000
- * ```
  */
 export const CGI_ABORT_GRACE_MS = 1000;
 
@@ -166,22 +137,6 @@ export interface CGIHTTPRequestHandlerOptions extends SimpleHTTPRequestHandlerOp
   cgi_timeout?: number | null;
   /** Interpreter of Python scripts on the subprocess path (default `python3` from PATH). */
   python_executable?: string;
-}
-
-/**
- * Writes bytes to the server's stderr synchronously (where a forked child's stderr goes).
- *
- * @param chunk The bytes.
- *
- * @example
- * ```ts
- * import { writeStderrBytes } from "./handler.ts";
- * writeStderrBytes(new Uint8Array(0));
- * ```
- */
-export function writeStderrBytes(chunk: Uint8Array): void {
-  let offset = 0;
-  while (offset < chunk.length) offset += Deno.stderr.writeSync(chunk.subarray(offset));
 }
 
 function permissionGranted(descriptor: Deno.PermissionDescriptor): boolean {
@@ -253,39 +208,6 @@ async function isDirectlyExecutable(path: string): Promise<boolean> {
   } finally {
     file.close();
   }
-}
-
-/**
- * A script that the kernel cannot execute itself (no `#!` line, not a binary): `execve`'s
- * ENOEXEC, which CPython's child reports before exiting with status 127.
- *
- * @example
- * ```ts
- * import { ExecFormatError } from "./handler.ts";
- * new ExecFormatError("/srv/cgi-bin/x").message; // "[Errno 8] Exec format error: '/srv/cgi-bin/x'"
- * ```
- */
-export class ExecFormatError extends Error {
-  /** The file. */
-  readonly path: string;
-
-  /**
-   * Creates the error.
-   *
-   * @param path The file that cannot be executed.
-   */
-  constructor(path: string) {
-    super(`[Errno 8] Exec format error: ${pyRepr(path)}`);
-    this.name = "ExecFormatError";
-    this.path = path;
-  }
-}
-
-/** Python's `int(text)` for a `Content-Length`: the byte count, or null when not a number. */
-function parseContentLength(text: string | undefined): number | null {
-  if (text === undefined) return null;
-  const match = /^[ \t\n\r\f\v]*\+?(\d+)[ \t\n\r\f\v]*$/.exec(text);
-  return match === null ? null : Number(match[1]);
 }
 
 /** Python's `os.waitstatus_to_exitcode`: the exit code, or minus the signal number. */
@@ -624,7 +546,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       this.log_message("command: %s", list2cmdline([program, ...args]));
     }
     const lengthHeader = this.headers.get("content-length");
-    const length = parseContentLength(lengthHeader);
+    const length = parsePythonIntContentLength(lengthHeader);
     if (lengthHeader !== undefined && length === null) this.close_connection = true;
     const bodyLength = length ?? 0;
 
@@ -655,13 +577,10 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /** Runs the relays of a started script to the end, then logs how it ended. */
   async #supervise(child: Deno.ChildProcess, bodyLength: number): Promise<void> {
     const run = new CgiRun(child);
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = this.cgi_timeout;
-    if (timeout !== null && timeout * 1000 <= MAX_TIMER_MS) {
-      timer = setTimeout(() => {
-        run.kill(`timed out after ${timeout} seconds`);
-      }, Math.max(0, timeout * 1000));
-    }
+    const limitMs = timeout !== null && timeout * 1000 <= MAX_TIMER_MS
+      ? Math.max(0, timeout * 1000)
+      : null;
     let bodyDone = bodyLength === 0;
     const pump = bodyLength > 0
       ? this.#pumpBody(child.stdin, bodyLength, run).then((complete) => {
@@ -676,15 +595,22 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     ]);
     // A relay that fails (not a disconnect) takes the script down; the error is rethrown below.
     relays.catch(() => run.kill("output relay failed"));
-    let status: Deno.CommandStatus;
-    try {
-      status = await child.status;
+    const ended = (async () => {
+      const status = await child.status;
       run.markExited();
       const first = await Promise.race([relays.then(() => "done" as const), run.graceOver]);
       if (first === "grace" && run.killedBecause !== null) this.#dropConnection();
       await relays;
+      return status;
+    })();
+    let status: Deno.CommandStatus;
+    try {
+      // Past the limit the script is killed, and its relays still end as above.
+      status = await withTimeout(ended, limitMs, () => {
+        run.kill(`timed out after ${timeout} seconds`);
+        return ended;
+      });
     } finally {
-      clearTimeout(timer);
       run.dispose();
       if (!bodyDone) {
         // The script ended before the whole body was read: the rest is not ours to parse.
@@ -732,28 +658,24 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   ): Promise<boolean> {
     const writer = stdin.getWriter();
     run.stdinWriter = writer;
-    let remaining = length;
+    // No size limit: CPython passes a body of any length on to the script.
+    const body = new BoundedBodyReader(this.rfile, length, {
+      maxBytes: null,
+      chunkSize: CGI_STDIN_CHUNK_SIZE,
+    });
     let stdinOpen = true;
     try {
-      while (remaining > 0 && !run.stopped) {
-        // A copy only when the read buffer could not be filled in place.
-        let copy: Uint8Array | null = null;
+      while (!body.complete && !run.stopped) {
+        let chunk: Uint8Array;
         try {
-          if (this.rfile.buffered === 0) {
-            // read1(0) reads from the connection at most once and consumes nothing.
-            await this.rfile.read1(0);
-            if (this.rfile.buffered === 0 && !this.rfile.atEof) {
-              copy = await this.rfile.read1(Math.min(remaining, CGI_STDIN_CHUNK_SIZE));
-            }
-          }
+          chunk = await body.peek();
         } catch (error) {
           if (error instanceof ClientDisconnectedError) run.kill("client disconnected");
           else if (!(error instanceof SocketTimeoutError)) throw error;
           this.close_connection = true;
           return false;
         }
-        const n = copy?.length ?? Math.min(this.rfile.buffered, remaining, CGI_STDIN_CHUNK_SIZE);
-        if (n === 0) {
+        if (chunk.length === 0) {
           // The client sent less than it announced: the script sees the end of its input.
           this.close_connection = true;
           return false;
@@ -761,16 +683,15 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
         if (stdinOpen && !run.stopped) {
           try {
             // Straight from the read buffer: consumed only once the pipe has taken it.
-            await writer.write(copy ?? this.rfile.peek().subarray(0, n));
+            await writer.write(chunk);
           } catch {
             // The script closed its input or exited: the rest of the body is read and dropped.
             stdinOpen = false;
           }
         }
-        if (copy === null) this.rfile.consume(n);
-        remaining -= n;
+        body.consume(chunk.length);
       }
-      return remaining === 0;
+      return body.complete;
     } finally {
       writer.close().catch(() => {});
       run.stdinWriter = null;
