@@ -495,15 +495,15 @@ export function formatHelp<Options>(prog: string, table: readonly ArgSpec<Option
   const helpWidth = Math.max(HELP_WIDTH - helpPosition, 11);
   const entryWidth = helpPosition - ENTRY_INDENT - 2;
   const entry = (row: ArgSpec<Options>): string => {
-    const head = invocation(row);
-    const lines = wrapText(row.help, helpWidth);
+    const head = `${" ".repeat(ENTRY_INDENT)}${invocation(row)}`;
+    const [first, ...rest] = wrapText(row.help, helpWidth);
+    if (first === undefined) return `${head}\n`;
     const pad = " ".repeat(helpPosition);
-    let out: string;
-    if (lines.length === 0) return `${" ".repeat(ENTRY_INDENT)}${head}\n`;
-    if (head.length <= entryWidth) {
-      out = `${" ".repeat(ENTRY_INDENT)}${head.padEnd(entryWidth)}  ${lines[0]}\n`;
-    } else out = `${" ".repeat(ENTRY_INDENT)}${head}\n${pad}${lines[0]}\n`;
-    for (const line of lines.slice(1)) out += `${pad}${line}\n`;
+    // A short invocation shares its line with the help; a long one gets a line of its own.
+    let out = head.length <= ENTRY_INDENT + entryWidth
+      ? `${head.padEnd(ENTRY_INDENT + entryWidth)}  ${first}\n`
+      : `${head}\n${pad}${first}\n`;
+    for (const line of rest) out += `${pad}${line}\n`;
     return out;
   };
   const sections: string[] = [formatUsage(prog, table)];
