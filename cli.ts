@@ -63,9 +63,15 @@ export const SHUTDOWN_GRACE_MS = 5000;
 type ServerSetting = "header_timeout" | "idle_timeout" | "max_connections";
 
 /** A row of the command line's table: an argument, and the server attribute it sets. */
-interface CliArgument extends ArgSpec<CliOptions> {
+interface CliArgument<Key extends keyof CliOptions & string = keyof CliOptions & string>
+  extends ArgSpec<CliOptions, Key> {
   /** The server attribute this option's value is handed to `test()` as. */
   server?: ServerSetting;
+}
+
+/** One row, its default, `parse` and `resolve` checked against its `CliOptions` field. */
+function row<Key extends keyof CliOptions & string>(spec: CliArgument<Key>): CliArgument {
+  return spec as unknown as CliArgument;
 }
 
 /**
@@ -73,24 +79,24 @@ interface CliArgument extends ArgSpec<CliOptions> {
  * parser, the checks and the wiring into `test()` all come from these rows.
  */
 const CLI_ARGUMENTS: readonly CliArgument[] = [
-  {
+  row({
     kind: "flag",
     flags: ["-h", "--help"],
     key: "help",
     default: false,
     stops: true,
     help: "show this help message and exit",
-  },
-  { kind: "flag", flags: ["--cgi"], key: "cgi", default: false, help: "run as CGI server" },
-  {
+  }),
+  row({ kind: "flag", flags: ["--cgi"], key: "cgi", default: false, help: "run as CGI server" }),
+  row({
     kind: "value",
     flags: ["-b", "--bind"],
     metavar: "ADDRESS",
     key: "bind",
     default: undefined,
     help: "bind to this address (default: all interfaces)",
-  },
-  {
+  }),
+  row({
     kind: "value",
     flags: ["-d", "--directory"],
     metavar: "DIRECTORY",
@@ -98,24 +104,24 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     default: "",
     resolve: (value, given) => given ? value : Deno.cwd(),
     help: "serve this directory (default: current directory)",
-  },
-  {
+  }),
+  row({
     kind: "value",
     flags: ["-p", "--protocol"],
     metavar: "VERSION",
     key: "protocol",
     default: "HTTP/1.0",
     help: "conform to this HTTP version (default: HTTP/1.0)",
-  },
-  {
+  }),
+  row({
     kind: "value",
     flags: ["--tls-cert"],
     metavar: "PATH",
     key: "tls_cert",
     default: undefined,
     help: "path to the TLS certificate chain file",
-  },
-  {
+  }),
+  row({
     kind: "value",
     flags: ["--tls-key"],
     metavar: "PATH",
@@ -123,18 +129,18 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     default: undefined,
     requires: "--tls-cert",
     help: "path to the TLS key file",
-  },
-  {
+  }),
+  row({
     kind: "value",
     flags: ["--tls-password-file"],
     metavar: "PATH",
     key: "tls_password",
     default: undefined,
     requires: "--tls-cert",
-    resolve: (path, given) => given ? readPasswordFile(String(path)) : undefined,
+    resolve: (path, given) => given && path !== undefined ? readPasswordFile(path) : undefined,
     help: "path to the password file for the TLS key",
-  },
-  {
+  }),
+  row({
     kind: "value",
     flags: ["--header-timeout"],
     metavar: "SECONDS",
@@ -144,8 +150,8 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     server: "header_timeout",
     help: "drop a client that has not sent a request's line and headers within this time " +
       `(default: ${DEFAULT_HEADER_TIMEOUT}; 0: no limit)`,
-  },
-  {
+  }),
+  row({
     kind: "value",
     flags: ["--idle-timeout"],
     metavar: "SECONDS",
@@ -155,8 +161,8 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     server: "idle_timeout",
     help: "close a keep-alive connection that waits this long for its next request " +
       `(default: ${DEFAULT_IDLE_TIMEOUT}; 0: no limit)`,
-  },
-  {
+  }),
+  row({
     kind: "value",
     flags: ["--max-connections"],
     metavar: "N",
@@ -166,8 +172,8 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     server: "max_connections",
     help: "serve at most N connections at once; more wait to be accepted " +
       `(default: ${DEFAULT_MAX_CONNECTIONS})`,
-  },
-  {
+  }),
+  row({
     kind: "positional",
     flags: [],
     name: "port",
@@ -176,7 +182,7 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     default: DEFAULT_PORT,
     parse: parsePort,
     help: `bind to this port (default: ${DEFAULT_PORT})`,
-  },
+  }),
 ];
 
 const USAGE = formatUsage(PROG, CLI_ARGUMENTS);

@@ -63,8 +63,10 @@ export class ArgumentValueError extends Error {
  * need to know about it.
  *
  * @typeParam Options The parsed options; `key` names the field this row sets.
+ * @typeParam Key That field: give it (or build rows with {@linkcode defineArg}) to have the
+ *   default, `parse` and `resolve` checked against the field's type.
  */
-export interface ArgSpec<Options> {
+export interface ArgSpec<Options, Key extends keyof Options & string = keyof Options & string> {
   /** `flag`: present or not; `value`: takes one argument; `positional`: a bare argument. */
   kind: "flag" | "value" | "positional";
   /** Option strings, the short one first (`["-b", "--bind"]`); empty for a positional. */
@@ -76,11 +78,11 @@ export interface ArgSpec<Options> {
   /** The help line(s), wrapped to the help column as argparse wraps them. */
   help: string;
   /** The field of `Options` this row sets. */
-  key: keyof Options & string;
+  key: Key;
   /** The value when the row is absent. */
-  default: unknown;
+  default: Options[Key];
   /** Converts the text (argparse's `type=`); throws {@linkcode ArgumentValueError}. */
-  parse?(text: string): unknown;
+  parse?(text: string): Options[Key] | ElementOf<Options[Key]>;
   /** A `value` row that may repeat: every occurrence is kept, in order, in an array. */
   repeat?: boolean;
   /** A positional that may be left out (argparse's `nargs='?'`). */
@@ -94,7 +96,43 @@ export interface ArgSpec<Options> {
    * names, fills a default that needs the environment); `given` tells whether the row was on
    * the command line. Throws {@linkcode UsageError} with the whole message.
    */
-  resolve?(value: unknown, given: boolean): unknown;
+  resolve?(value: Options[Key], given: boolean): Options[Key];
+}
+
+/** What one occurrence of a repeatable row adds to its array field. */
+export type ElementOf<T> = T extends readonly (infer E)[] ? E : never;
+
+/**
+ * One table row, its default, `parse` and `resolve` checked against the type of the field it
+ * sets (a plain array of rows only checks them against the union of all fields' types).
+ *
+ * @param row The row.
+ * @returns The same row, typed for a table of `Options`.
+ *
+ * @example
+ * ```ts
+ * import { type ArgSpec, defineArg } from "./cli_args.ts";
+ * interface Options {
+ *   port: number;
+ * }
+ * const table: ArgSpec<Options>[] = [
+ *   defineArg<Options, "port">({
+ *     kind: "positional",
+ *     flags: [],
+ *     name: "port",
+ *     key: "port",
+ *     default: 8000,
+ *     optional: true,
+ *     parse: Number,
+ *     help: "bind to this port",
+ *   }),
+ * ];
+ * ```
+ */
+export function defineArg<Options, Key extends keyof Options & string>(
+  row: ArgSpec<Options, Key>,
+): ArgSpec<Options> {
+  return row as unknown as ArgSpec<Options>;
 }
 
 /**
@@ -311,7 +349,7 @@ export function parseArguments<Options>(
     if (!(error instanceof StopParsing)) throw error;
     const options: Record<string, unknown> = {};
     for (const row of table) options[row.key] = row === error.row ? true : row.default;
-    return { options: options as Options, stoppedBy: error.row };
+    return { options: options as Options, stoppedBy: error.row as ArgSpec<Options> };
   }
 
   const required = positionals.filter((row) => !row.optional).map(argumentName);
@@ -330,7 +368,9 @@ export function parseArguments<Options>(
   const options: Record<string, unknown> = {};
   for (const row of table) {
     let value = values.has(row) ? values.get(row) : row.default;
-    if (row.resolve !== undefined) value = row.resolve(value, values.has(row));
+    if (row.resolve !== undefined) {
+      value = row.resolve(value as Options[keyof Options & string], values.has(row));
+    }
     options[row.key] = value;
   }
   return { options: options as Options, stoppedBy: null };

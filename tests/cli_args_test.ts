@@ -2,7 +2,14 @@
 // argparse's error message out. Every expectation below was taken from CPython 3.13's
 // argparse (`allow_abbrev=False`) running the same table.
 import { assertEquals, assertThrows } from "../deps.ts";
-import { type ArgSpec, formatHelp, formatUsage, parseArguments, UsageError } from "../cli_args.ts";
+import {
+  type ArgSpec,
+  defineArg,
+  formatHelp,
+  formatUsage,
+  parseArguments,
+  UsageError,
+} from "../cli_args.ts";
 import { type CliOptions, parseCli } from "../cli.ts";
 
 /** The options `parseCli` gives, or the message of the `UsageError` it throws. */
@@ -157,16 +164,18 @@ const GREET: ArgSpec<Greeting>[] = [
   },
   { kind: "flag", flags: ["-v", "--verbose"], key: "verbose", default: false, help: "say more" },
   { kind: "flag", flags: ["-q"], key: "q", default: false, help: "say less" },
-  {
+  // defineArg checks the row against its field: `parse` gives one element of `string[]`.
+  defineArg<Greeting, "header">({
     kind: "value",
     flags: ["-H", "--header"],
     metavar: "HEADER",
     key: "header",
     default: [],
     repeat: true,
+    parse: (text) => text,
     help: "add this response header to every response; repeat the flag for more headers " +
       "(CPython 3.15 spelling)",
-  },
+  }),
   {
     kind: "value",
     flags: ["-ab"],
