@@ -28,7 +28,15 @@
  *
  * @module
  */
-import { basename, parseArgs } from "./deps.ts";
+import { basename } from "./deps.ts";
+import {
+  type ArgSpec,
+  ArgumentValueError,
+  formatHelp,
+  formatUsage,
+  parseArguments,
+  UsageError,
+} from "./cli_args.ts";
 import {
   DEFAULT_HEADER_TIMEOUT,
   DEFAULT_IDLE_TIMEOUT,
@@ -40,103 +48,147 @@ import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 
-/**
- * The program name in usage lines.
- *
- * @example
- * ```ts
- * import { PROG } from "./cli.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(typeof PROG, "string");
- * assertEquals(PROG.length > 0, true);
- * ```
- */
+export { UsageError };
+
+/** The program name in usage lines: the script's or the compiled binary's file name. */
 export const PROG: string = basename(new URL(Deno.mainModule).pathname) || "cli.ts";
 
 /**
- * Milliseconds a shutdown waits for responses in progress before it closes them.
- *
- * @example
- * ```ts
- * import { SHUTDOWN_GRACE_MS } from "./cli.ts";
- * import { assertEquals } from "./deps.ts";
- * assertEquals(SHUTDOWN_GRACE_MS, 5000);
- * ```
+ * Milliseconds a shutdown waits for responses in progress before it closes them: long enough
+ * for a small response to finish, short enough that Ctrl-C still feels immediate.
  */
 export const SHUTDOWN_GRACE_MS = 5000;
 
-const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
-${" ".repeat(8 + PROG.length)}[--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
-${" ".repeat(8 + PROG.length)}[--header-timeout SECONDS] [--idle-timeout SECONDS]
-${" ".repeat(8 + PROG.length)}[--max-connections N]
-${" ".repeat(8 + PROG.length)}[port]
-`;
+/** Server attributes a flag sets directly, through {@linkcode TestOptions}. */
+type ServerSetting = "header_timeout" | "idle_timeout" | "max_connections";
 
-const HELP = `${USAGE}
-positional arguments:
-  port                  bind to this port (default: ${DEFAULT_PORT})
+/** A row of the command line's table: an argument, and the server attribute it sets. */
+interface CliArgument<Key extends keyof CliOptions & string = keyof CliOptions & string>
+  extends ArgSpec<CliOptions, Key> {
+  /** The server attribute this option's value is handed to `test()` as. */
+  server?: ServerSetting;
+}
 
-options:
-  -h, --help            show this help message and exit
-  --cgi                 run as CGI server
-  -b, --bind ADDRESS    bind to this address (default: all interfaces)
-  -d, --directory DIRECTORY
-                        serve this directory (default: current directory)
-  -p, --protocol VERSION
-                        conform to this HTTP version (default: HTTP/1.0)
-  --tls-cert PATH       path to the TLS certificate chain file
-  --tls-key PATH        path to the TLS key file
-  --tls-password-file PATH
-                        path to the password file for the TLS key
-  --header-timeout SECONDS
-                        drop a client that has not sent a request's line and
-                        headers within this time (default: ${DEFAULT_HEADER_TIMEOUT}; 0: no limit)
-  --idle-timeout SECONDS
-                        close a keep-alive connection that waits this long for
-                        its next request (default: ${DEFAULT_IDLE_TIMEOUT}; 0: no limit)
-  --max-connections N   serve at most N connections at once; more wait to be
-                        accepted (default: ${DEFAULT_MAX_CONNECTIONS})
-`;
-
-/**
- * A command-line error: usage and `<prog>: error: <message>` on stderr, exit status 2.
- *
- * @example A bad argument
- * ```ts
- * import { parseCli, UsageError } from "./cli.ts";
- * import { assertEquals } from "./deps.ts";
- * let caught: unknown;
- * try {
- *   parseCli(["--max-connections", "many"]);
- * } catch (error) {
- *   caught = error;
- * }
- * assertEquals(caught instanceof UsageError, true);
- * ```
- */
-export class UsageError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, in argparse's words.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
+/** One row, its default, `parse` and `resolve` checked against its `CliOptions` field. */
+function row<Key extends keyof CliOptions & string>(spec: CliArgument<Key>): CliArgument {
+  return spec as unknown as CliArgument;
 }
 
 /**
+ * Every argument of the command line, in `--help` order: the usage line, the help, the
+ * parser, the checks and the wiring into `test()` all come from these rows.
+ */
+const CLI_ARGUMENTS: readonly CliArgument[] = [
+  row({
+    kind: "flag",
+    flags: ["-h", "--help"],
+    key: "help",
+    default: false,
+    stops: true,
+    help: "show this help message and exit",
+  }),
+  row({ kind: "flag", flags: ["--cgi"], key: "cgi", default: false, help: "run as CGI server" }),
+  row({
+    kind: "value",
+    flags: ["-b", "--bind"],
+    metavar: "ADDRESS",
+    key: "bind",
+    default: undefined,
+    help: "bind to this address (default: all interfaces)",
+  }),
+  row({
+    kind: "value",
+    flags: ["-d", "--directory"],
+    metavar: "DIRECTORY",
+    key: "directory",
+    default: "",
+    resolve: (value, given) => given ? value : Deno.cwd(),
+    help: "serve this directory (default: current directory)",
+  }),
+  row({
+    kind: "value",
+    flags: ["-p", "--protocol"],
+    metavar: "VERSION",
+    key: "protocol",
+    default: "HTTP/1.0",
+    help: "conform to this HTTP version (default: HTTP/1.0)",
+  }),
+  row({
+    kind: "value",
+    flags: ["--tls-cert"],
+    metavar: "PATH",
+    key: "tls_cert",
+    default: undefined,
+    help: "path to the TLS certificate chain file",
+  }),
+  row({
+    kind: "value",
+    flags: ["--tls-key"],
+    metavar: "PATH",
+    key: "tls_key",
+    default: undefined,
+    requires: "--tls-cert",
+    help: "path to the TLS key file",
+  }),
+  row({
+    kind: "value",
+    flags: ["--tls-password-file"],
+    metavar: "PATH",
+    key: "tls_password",
+    default: undefined,
+    requires: "--tls-cert",
+    resolve: (path, given) => given && path !== undefined ? readPasswordFile(path) : undefined,
+    help: "path to the password file for the TLS key",
+  }),
+  row({
+    kind: "value",
+    flags: ["--header-timeout"],
+    metavar: "SECONDS",
+    key: "header_timeout",
+    default: DEFAULT_HEADER_TIMEOUT,
+    parse: parseSeconds,
+    server: "header_timeout",
+    help: "drop a client that has not sent a request's line and headers within this time " +
+      `(default: ${DEFAULT_HEADER_TIMEOUT}; 0: no limit)`,
+  }),
+  row({
+    kind: "value",
+    flags: ["--idle-timeout"],
+    metavar: "SECONDS",
+    key: "idle_timeout",
+    default: DEFAULT_IDLE_TIMEOUT,
+    parse: parseSeconds,
+    server: "idle_timeout",
+    help: "close a keep-alive connection that waits this long for its next request " +
+      `(default: ${DEFAULT_IDLE_TIMEOUT}; 0: no limit)`,
+  }),
+  row({
+    kind: "value",
+    flags: ["--max-connections"],
+    metavar: "N",
+    key: "max_connections",
+    default: DEFAULT_MAX_CONNECTIONS,
+    parse: parseCount,
+    server: "max_connections",
+    help: "serve at most N connections at once; more wait to be accepted " +
+      `(default: ${DEFAULT_MAX_CONNECTIONS})`,
+  }),
+  row({
+    kind: "positional",
+    flags: [],
+    name: "port",
+    optional: true,
+    key: "port",
+    default: DEFAULT_PORT,
+    parse: parsePort,
+    help: `bind to this port (default: ${DEFAULT_PORT})`,
+  }),
+];
+
+const USAGE = formatUsage(PROG, CLI_ARGUMENTS);
+
+/**
  * A failure to start serving (bind, directory): one line on stderr, exit status 1.
- *
- * @example
- * ```ts
- * import { StartupError } from "./cli.ts";
- * import { assertEquals } from "./deps.ts";
- * const error = new StartupError("[Errno 98] Address already in use");
- * assertEquals(error.name, "StartupError");
- * assertEquals(error.message, "[Errno 98] Address already in use");
- * ```
  */
 export class StartupError extends Error {
   /**
@@ -191,48 +243,30 @@ export interface CliOptions {
   help: boolean;
 }
 
-/** Flags that take a value, with the name argparse uses in its messages. */
-const VALUED_FLAGS: Readonly<Record<string, string>> = {
-  "-b": "-b/--bind",
-  "--bind": "-b/--bind",
-  "-d": "-d/--directory",
-  "--directory": "-d/--directory",
-  "-p": "-p/--protocol",
-  "--protocol": "-p/--protocol",
-  "--tls-cert": "--tls-cert",
-  "--tls-key": "--tls-key",
-  "--tls-password-file": "--tls-password-file",
-  "--header-timeout": "--header-timeout",
-  "--idle-timeout": "--idle-timeout",
-  "--max-connections": "--max-connections",
-};
-
 /**
  * A `SECONDS` argument, as Python's `float()` reads it: non-negative and finite; 0 means no
  * limit (null).
  */
-function parseSeconds(flag: string, text: string | undefined, fallback: number): number | null {
-  if (text === undefined) return fallback;
+function parseSeconds(text: string): number | null {
   const trimmed = text.trim();
   const value = /^[+]?(?:[0-9](?:_?[0-9])*)?(?:\.(?:[0-9](?:_?[0-9])*)?)?(?:[eE][+-]?[0-9]+)?$/
       .test(trimmed) && /[0-9]/.test(trimmed)
     ? Number(trimmed.replaceAll("_", ""))
     : NaN;
   if (!Number.isFinite(value) || value < 0) {
-    throw new UsageError(`argument ${flag}: invalid non-negative seconds value: '${text}'`);
+    throw new ArgumentValueError(`invalid non-negative seconds value: '${text}'`);
   }
   return value === 0 ? null : value;
 }
 
 /** An `N` argument: a positive integer, as Python's `int()` reads it. */
-function parseCount(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
+function parseCount(text: string): number {
   const trimmed = text.trim();
   const value = /^[+]?[0-9]+(?:_[0-9]+)*$/.test(trimmed)
     ? Number(trimmed.replaceAll("_", ""))
     : NaN;
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new UsageError(`argument ${flag}: invalid positive int value: '${text}'`);
+    throw new ArgumentValueError(`invalid positive int value: '${text}'`);
   }
   return value;
 }
@@ -241,45 +275,25 @@ function parseCount(flag: string, text: string | undefined, fallback: number): n
 function parsePort(text: string): number {
   const trimmed = text.trim();
   if (!/^[+-]?[0-9]+(?:_[0-9]+)*$/.test(trimmed)) {
-    throw new UsageError(`argument port: invalid int value: '${text}'`);
+    throw new ArgumentValueError(`invalid int value: '${text}'`);
   }
   return Number(trimmed.replaceAll("_", ""));
 }
 
-/** The first value-taking flag that has no value after it, as argparse reports it. */
-function flagWithoutValue(args: readonly string[]): string | null {
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--") return null;
-    const name = VALUED_FLAGS[args[i]];
-    if (name === undefined) continue;
-    const next = args[i + 1];
-    if (next === undefined || (next.startsWith("-") && next.length > 1)) return name;
-    i++;
+/** The TLS key's password: the file's text, whitespace stripped. */
+function readPasswordFile(path: string): string {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch (error) {
+    throw new UsageError(`Failed to read TLS password file: ${osErrorText(error, path)}`);
   }
-  return null;
-}
-
-const BOOLEAN_FLAGS = new Set(["-h", "--help", "--cgi"]);
-
-/** Whether an argument is one of our flags (`--bind=x` and `-bx` forms included). */
-function isKnownFlag(arg: string): boolean {
-  if (BOOLEAN_FLAGS.has(arg)) return true;
-  const name = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
-  if (VALUED_FLAGS[name] !== undefined) return true;
-  return /^-[bdp]./.test(arg);
-}
-
-function lastValue(value: unknown): string | undefined {
-  if (Array.isArray(value)) return String(value[value.length - 1]);
-  return value === undefined ? undefined : String(value);
 }
 
 /**
- * Parses arguments as `python -m http.server`'s argparse parser does (with
- * `@std/cli`'s `parseArgs`).
+ * Parses arguments as `python -m http.server`'s argparse parser does.
  *
  * @param args The arguments (without the program).
- * @returns The options.
+ * @returns The options (with `help` set, and nothing checked, when `-h` came first).
  * @throws {UsageError} Bad arguments (argparse's message).
  *
  * @example
@@ -289,99 +303,16 @@ function lastValue(value: unknown): string | undefined {
  * ```
  */
 export function parseCli(args: string[]): CliOptions {
-  // argparse never lets an unknown flag take a value: set such flags aside first, so that
-  // parseArgs does not read the next argument as theirs.
-  const unknownFlags: string[] = [];
-  const known: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--") {
-      known.push(...args.slice(i));
-      break;
-    }
-    if (isKnownFlag(args[i]) || !args[i].startsWith("-") || args[i] === "-") known.push(args[i]);
-    else unknownFlags.push(args[i]);
-  }
-  const parsed = parseArgs(known, {
-    string: [
-      "bind",
-      "directory",
-      "protocol",
-      "tls-cert",
-      "tls-key",
-      "tls-password-file",
-      "header-timeout",
-      "idle-timeout",
-      "max-connections",
-    ],
-    boolean: ["help", "cgi"],
-    alias: { h: "help", b: "bind", d: "directory", p: "protocol" },
-    "--": true,
-  });
-  if (parsed.help === true) return { ...defaults(), help: true };
-  const missing = flagWithoutValue(known);
-  if (missing !== null) throw new UsageError(`argument ${missing}: expected one argument`);
-  const positionals = [...parsed._.map(String), ...(parsed["--"] ?? [])];
-  let port = DEFAULT_PORT;
-  if (positionals.length > 0) port = parsePort(positionals[0]);
-  const extra = [...unknownFlags, ...positionals.slice(1)];
-  if (extra.length > 0) throw new UsageError(`unrecognized arguments: ${extra.join(" ")}`);
-  const options: CliOptions = {
-    ...defaults(),
-    port,
-    bind: lastValue(parsed.bind),
-    directory: lastValue(parsed.directory) ?? Deno.cwd(),
-    protocol: lastValue(parsed.protocol) ?? "HTTP/1.0",
-    cgi: parsed.cgi === true,
-    tls_cert: lastValue(parsed["tls-cert"]),
-    tls_key: lastValue(parsed["tls-key"]),
-    header_timeout: parseSeconds(
-      "--header-timeout",
-      lastValue(parsed["header-timeout"]),
-      DEFAULT_HEADER_TIMEOUT,
-    ),
-    idle_timeout: parseSeconds(
-      "--idle-timeout",
-      lastValue(parsed["idle-timeout"]),
-      DEFAULT_IDLE_TIMEOUT,
-    ),
-    max_connections: parseCount(
-      "--max-connections",
-      lastValue(parsed["max-connections"]),
-      DEFAULT_MAX_CONNECTIONS,
-    ),
-  };
-  const passwordFile = lastValue(parsed["tls-password-file"]);
-  if (options.tls_key !== undefined && options.tls_cert === undefined) {
-    throw new UsageError("--tls-key requires --tls-cert to be set");
-  }
-  if (passwordFile !== undefined && options.tls_cert === undefined) {
-    throw new UsageError("--tls-password-file requires --tls-cert to be set");
-  }
-  if (passwordFile !== undefined) {
-    try {
-      options.tls_password = Deno.readTextFileSync(passwordFile).trim();
-    } catch (error) {
-      throw new UsageError(`Failed to read TLS password file: ${osErrorText(error, passwordFile)}`);
-    }
-  }
-  return options;
+  return parseArguments(CLI_ARGUMENTS, args).options;
 }
 
-function defaults(): CliOptions {
-  return {
-    port: DEFAULT_PORT,
-    bind: undefined,
-    directory: "",
-    protocol: "HTTP/1.0",
-    cgi: false,
-    tls_cert: undefined,
-    tls_key: undefined,
-    tls_password: undefined,
-    header_timeout: DEFAULT_HEADER_TIMEOUT,
-    idle_timeout: DEFAULT_IDLE_TIMEOUT,
-    max_connections: DEFAULT_MAX_CONNECTIONS,
-    help: false,
-  };
+/** The server settings the options carry, for {@linkcode test}. */
+function serverSettings(options: CliOptions): Pick<TestOptions, ServerSetting> {
+  const settings: Partial<Record<ServerSetting, unknown>> = {};
+  for (const row of CLI_ARGUMENTS) {
+    if (row.server !== undefined) settings[row.server] = options[row.key];
+  }
+  return settings as Pick<TestOptions, ServerSetting>;
 }
 
 /** Python's `str(OSError)` shape for the common cases: `[Errno N] Text: 'path'`. */
@@ -399,40 +330,13 @@ function osErrorText(error: unknown, path?: string): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * A server class `test()` can construct: the HTTP servers, or the HTTPS ones with TLS.
- *
- * @example
- * ```ts
- * import type { ServerConstructor } from "./cli.ts";
- * import { ThreadingHTTPServer } from "./server.ts";
- * import { assertEquals } from "./deps.ts";
- * const Server: ServerConstructor = ThreadingHTTPServer;
- * assertEquals(Server.name, "ThreadingHTTPServer");
- * ```
- */
+/** A server class `test()` can construct: the HTTP servers, or the HTTPS ones with TLS. */
 export type ServerConstructor = new (
   server_address: ClientAddress,
   RequestHandlerClass: RequestHandlerClass,
 ) => HTTPServer;
 
-/**
- * Extra settings of {@linkcode test} beyond Python's arguments.
- *
- * @example
- * ```ts
- * import type { TestOptions } from "./cli.ts";
- * import { assertEquals } from "./deps.ts";
- * const controller = new AbortController();
- * const options: TestOptions = {
- *   directory: ".",
- *   signal: controller.signal,
- *   idle_timeout: null,
- *   max_connections: 16,
- * };
- * assertEquals(options.max_connections, 16);
- * ```
- */
+/** Extra settings of {@linkcode test} beyond Python's arguments. */
 export interface TestOptions {
   /** Directory file handlers serve (Python's CLI passes `--directory` the same way). */
   directory?: string;
@@ -592,7 +496,7 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   if (options.help) {
-    await Deno.stdout.write(new TextEncoder().encode(HELP));
+    await Deno.stdout.write(new TextEncoder().encode(formatHelp(PROG, CLI_ARGUMENTS)));
     return 0;
   }
   if (options.port < 0 || options.port > 65535) {
@@ -623,13 +527,7 @@ export async function main(args: string[]): Promise<number> {
       options.tls_cert,
       options.tls_key,
       options.tls_password,
-      {
-        directory: options.directory,
-        httpsFactory,
-        header_timeout: options.header_timeout,
-        idle_timeout: options.idle_timeout,
-        max_connections: options.max_connections,
-      },
+      { directory: options.directory, httpsFactory, ...serverSettings(options) },
     );
   } catch (error) {
     if (!(error instanceof StartupError)) {

@@ -129,6 +129,12 @@ const USAGE_ERRORS: Array<[args: string[], message: string]> = [
   [["-p"], "argument -p/--protocol: expected one argument"],
   [["-b", "-d", "/tmp"], "argument -b/--bind: expected one argument"],
   [["--tls-cert"], "argument --tls-cert: expected one argument"],
+  [["--tls"], "unrecognized arguments: --tls"],
+  [["--cgi=1"], "argument --cgi: ignored explicit argument '1'"],
+  [
+    ["--header-timeout", "-1"],
+    "argument --header-timeout: invalid non-negative seconds value: '-1'",
+  ],
   [["--tls-key", "key.pem"], "--tls-key requires --tls-cert to be set"],
   [["--tls-password-file", "pw.txt"], "--tls-password-file requires --tls-cert to be set"],
   [
