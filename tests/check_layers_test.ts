@@ -102,6 +102,7 @@ Deno.test("layers: each rule, directly and through a shared module", async () =>
       },
       "protocol/bad.ts -> shared.ts -> io/rfile.ts",
     ],
+    [{ "headers.ts": 'import "./handlers/base.ts";\n' }, "headers.ts -> handlers/base.ts"],
   ];
   for (const [extra, chain] of cases) {
     const root = await makeTree({ ...CLEAN_TREE, ...extra });
