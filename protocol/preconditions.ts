@@ -41,7 +41,8 @@
  *   "If-Range": "Tue, 14 Nov 2023 22:13:20 GMT",
  * });
  * const facts = { size: 4096, lastModifiedMs: 1700000000500, etag: null };
- * const decision = decideContent("GET", (name) => headers.get(name) ?? undefined, facts, false);
+ * const request = { get: (name: string) => headers.get(name) ?? undefined };
+ * const decision = decideContent("GET", request, facts, false);
  * assertEquals(decision, {
  *   kind: "single-range",
  *   status: 206,
@@ -72,8 +73,15 @@ export interface RepresentationFacts {
   readonly etag: string | null;
 }
 
-/** Reads a request header: its (first) value, or `undefined` when the request lacks it. */
-export type RequestHeaderLookup = (name: string) => string | undefined;
+/**
+ * The request's headers, read by name in any case: the first value, or `undefined` when the
+ * request lacks it. The handler's `HTTPMessage` (`this.headers`) fits as it is, so no wrapper
+ * is allocated per request; names are asked for in lower case, which case-folds for free.
+ */
+export interface RequestHeaders {
+  /** The first value of the named header, or `undefined`. */
+  get(name: string): string | undefined;
+}
 
 /** How to answer a GET or HEAD of a file. */
 export type ContentDecision =
@@ -178,7 +186,7 @@ function decideRange(range: string, size: number): ContentDecision {
  *
  * @param method The request method (`GET` or `HEAD` for files; any other only meets
  *   `If-Match`, `If-Unmodified-Since` and `If-None-Match`).
- * @param header Reads a request header (`undefined` when absent).
+ * @param headers The request's headers (`this.headers`).
  * @param facts The file's size, modification time and entity tag.
  * @param extended RFC 9110 evaluation for every request (`If-Match`,
  *   `If-Unmodified-Since`, `If-None-Match` compared); false keeps CPython's evaluation for
@@ -190,28 +198,28 @@ function decideRange(range: string, size: number): ContentDecision {
  * import { decideContent } from "./preconditions.ts";
  * import { assertEquals } from "../deps.ts";
  * const facts = { size: 10, lastModifiedMs: 0, etag: '"1-a"' };
- * const lookup = (headers: Record<string, string>) => (name: string) => headers[name];
+ * const lookup = (headers: Record<string, string>) => ({ get: (name: string) => headers[name] });
  * assertEquals(
- *   decideContent("GET", lookup({ "If-None-Match": 'W/"1-a"' }), facts, true).status,
+ *   decideContent("GET", lookup({ "if-none-match": 'W/"1-a"' }), facts, true).status,
  *   304,
  * );
- * assertEquals(decideContent("GET", lookup({ "If-Match": '"0-a"' }), facts, true).status, 412);
+ * assertEquals(decideContent("GET", lookup({ "if-match": '"0-a"' }), facts, true).status, 412);
  * // Python's evaluation does not look at If-Match.
- * assertEquals(decideContent("GET", lookup({ "If-Match": '"0-a"' }), facts, false).status, 200);
+ * assertEquals(decideContent("GET", lookup({ "if-match": '"0-a"' }), facts, false).status, 200);
  * ```
  */
 export function decideContent(
   method: string,
-  header: RequestHeaderLookup,
+  headers: RequestHeaders,
   facts: RepresentationFacts,
   extended: boolean,
 ): ContentDecision {
   const read = isRead(method);
-  const range = read ? header("Range") : undefined;
+  const range = read ? headers.get("range") : undefined;
   if (!extended && range === undefined) {
-    const ims = header("If-Modified-Since");
+    const ims = headers.get("if-modified-since");
     if (
-      ims !== undefined && header("If-None-Match") === undefined &&
+      ims !== undefined && headers.get("if-none-match") === undefined &&
       isNotModified(ims, facts.lastModifiedMs)
     ) {
       return NOT_MODIFIED;
@@ -220,28 +228,28 @@ export function decideContent(
   }
 
   const current = facts.etag === null ? null : parseEntityTag(facts.etag);
-  const ifMatch = header("If-Match");
+  const ifMatch = headers.get("if-match");
   if (ifMatch !== undefined) {
     if (!entityTagListMatches(ifMatch, current, "strong")) return PRECONDITION_FAILED;
   } else {
-    const ius = header("If-Unmodified-Since");
+    const ius = headers.get("if-unmodified-since");
     if (ius !== undefined && !unmodifiedSince(ius, facts.lastModifiedMs)) {
       return PRECONDITION_FAILED;
     }
   }
 
-  const ifNoneMatch = header("If-None-Match");
+  const ifNoneMatch = headers.get("if-none-match");
   if (ifNoneMatch !== undefined) {
     if (current !== null && entityTagListMatches(ifNoneMatch, current, "weak")) {
       return read ? NOT_MODIFIED : PRECONDITION_FAILED;
     }
   } else if (read) {
-    const ims = header("If-Modified-Since");
+    const ims = headers.get("if-modified-since");
     if (ims !== undefined && isNotModified(ims, facts.lastModifiedMs)) return NOT_MODIFIED;
   }
 
   if (range === undefined) return FULL;
-  const ifRange = header("If-Range");
+  const ifRange = headers.get("if-range");
   if (ifRange !== undefined && !ifRangeHolds(ifRange, current, facts.lastModifiedMs)) {
     return FULL;
   }

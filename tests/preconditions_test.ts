@@ -7,7 +7,9 @@ import {
   type ContentDecision,
   decideContent,
   type RepresentationFacts,
+  type RequestHeaders,
 } from "../protocol/preconditions.ts";
+import { HTTPMessage } from "../headers.ts";
 import { pick, randomInt, seededRandom } from "./_python.ts";
 
 const LAST_MODIFIED_MS = Date.UTC(2024, 0, 1, 12, 0, 0, 500);
@@ -20,8 +22,12 @@ const OTHER = '"18cc5b7b000-64"';
 const WITH_TAG: RepresentationFacts = { size: 100, lastModifiedMs: LAST_MODIFIED_MS, etag: ETAG };
 const NO_TAG: RepresentationFacts = { size: 100, lastModifiedMs: LAST_MODIFIED_MS, etag: null };
 
-function lookup(headers: Record<string, string>): (name: string) => string | undefined {
-  return (name) => (Object.hasOwn(headers, name) ? headers[name] : undefined);
+/** Case-insensitive, as `HTTPMessage` is. */
+function lookup(headers: Record<string, string>): RequestHeaders {
+  const byName = new Map(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  return { get: (name) => byName.get(name.toLowerCase()) };
 }
 
 const FULL = { kind: "full", status: 200 };
@@ -339,12 +345,19 @@ Deno.test("decideContent: a request without conditional headers allocates nothin
 
 Deno.test("decideContent: only the headers a step needs are read", () => {
   const read: string[] = [];
-  const spy = (name: string) => {
-    read.push(name);
-    return undefined;
+  const spy = {
+    get(name: string) {
+      read.push(name);
+      return undefined;
+    },
   };
   decideContent("GET", spy, NO_TAG, false);
-  assertEquals(read, ["Range", "If-Modified-Since"]);
+  assertEquals(read, ["range", "if-modified-since"]);
+});
+
+Deno.test("decideContent: the handler's HTTPMessage is the headers argument as it is", () => {
+  const headers = new HTTPMessage([["RANGE", "bytes=0-0"], ["if-range", AT]]);
+  assertEquals(decideContent("GET", headers, NO_TAG, false), single(0, 1));
 });
 
 // ---- Parity: CPython's rule, whatever else the request carries, when Range is absent. ----
