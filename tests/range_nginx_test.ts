@@ -44,10 +44,15 @@ const latin1 = (bytes: Uint8Array) => {
   return text;
 };
 
-async function request(port: number, path: string, headers: Record<string, string>) {
+async function request(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  method = "GET",
+) {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    let head = `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n`;
+    let head = `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
     await conn.write(Uint8Array.from(head + "\r\n", (c) => c.charCodeAt(0)));
     const chunks: Uint8Array[] = [];
@@ -280,6 +285,17 @@ http {
           false,
         );
         assertEquals(decision.status, ourStatus, label);
+      }
+
+      // HEAD: the same status and Content-Range as GET, no body.
+      for (const range of ["bytes=0-9", "bytes=-5", "bytes=5000-", "bytes=0-1,5-6", "items=1-2"]) {
+        const answer = await request(port, "/file.bin", { Range: range }, "HEAD");
+        const decision = decideContent("HEAD", new HTTPMessage([["Range", range]]), facts, false);
+        assertEquals(answer.status, decision.status, `HEAD ${range}`);
+        assertEquals(answer.body, "");
+        if (decision.kind === "single-range" || decision.kind === "range-not-satisfiable") {
+          assertEquals(answer.headers.get("content-range"), decision.contentRange, `HEAD ${range}`);
+        }
       }
 
       // An empty file: both serve it whole for a satisfiable-looking range; nginx refuses a
