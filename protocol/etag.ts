@@ -13,7 +13,9 @@
  *
  * Parsing never throws. A list that does not follow `"*" / #entity-tag` (RFC 9110 §13.1.1)
  * as a whole is malformed and matches nothing, so a malformed `If-Match` fails and a malformed
- * `If-None-Match` lets the request through, as if no tag had matched.
+ * `If-None-Match` lets the request through, as if no tag had matched. (Go's `checkIfMatch`
+ * keeps whatever the tags before a malformed element decided; a value broken anywhere is
+ * not trusted here, which can only turn a `304` into a `200` or a pass into a `412`.)
  *
  * @example Tag a file and answer a revalidation
  * ```ts
