@@ -1,15 +1,12 @@
 /**
- * The request header block (protocol/header_block.ts): finding its end in the read buffer,
- * parsing it, and the per-connection memo that answers a repeated block after one
+ * The request header block (protocol/head_reader.ts, protocol/header_block.ts): reading a
+ * whole head from the read buffer, parsing it, and the per-connection memo that answers a repeated block after one
  * comparison.
  *
  * @module
  */
-import {
-  findHeaderBlockEnd,
-  HeaderBlockMemo,
-  parseHeaderBlock,
-} from "../../protocol/header_block.ts";
+import { HeaderBlockMemo, parseHeaderBlock } from "../../protocol/header_block.ts";
+import { HeadReader } from "../../protocol/head_reader.ts";
 import { decodeLatin1 } from "../../protocol/latin1.ts";
 import { consume } from "./_sink.ts";
 
@@ -46,12 +43,14 @@ const BROWSER_TEXT = decodeLatin1(BROWSER_BLOCK);
 const browserMemo = new HeaderBlockMemo();
 browserMemo.parse(BROWSER_BLOCK, BROWSER_BLOCK.length);
 
-Deno.bench("header block: find the end of wrk's block", { group: "find_end" }, () => {
-  consume(findHeaderBlockEnd(WRK_BLOCK));
+const headReader = new HeadReader();
+
+Deno.bench("head reader: wrk's head, whole in the buffer", { group: "read_head" }, () => {
+  consume(headReader.read(WRK_BLOCK, 65536, 100));
 });
 
-Deno.bench("header block: find the end of a browser's block", { group: "find_end" }, () => {
-  consume(findHeaderBlockEnd(BROWSER_BLOCK));
+Deno.bench("head reader: a browser's head, whole in the buffer", { group: "read_head" }, () => {
+  consume(headReader.read(BROWSER_BLOCK, 65536, 100));
 });
 
 Deno.bench("header block: decode and parse a browser's block", {
