@@ -35,7 +35,6 @@ import {
   formatHelp,
   formatUsage,
   parseArguments,
-  UsageError,
 } from "./cli_args.ts";
 import {
   DEFAULT_HEADER_TIMEOUT,
@@ -43,12 +42,14 @@ import {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PORT,
 } from "./constants.ts";
+import { StartupError, UsageError } from "./errors.ts";
 import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
+import { writeStderr } from "./io/stderr.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 
-export { UsageError };
+export { StartupError, UsageError };
 
 /** The program name in usage lines: the script's or the compiled binary's file name. */
 export const PROG: string = basename(new URL(Deno.mainModule).pathname) || "cli.ts";
@@ -186,21 +187,6 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
 ];
 
 const USAGE = formatUsage(PROG, CLI_ARGUMENTS);
-
-/**
- * A failure to start serving (bind, directory): one line on stderr, exit status 1.
- */
-export class StartupError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What failed.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "StartupError";
-  }
-}
 
 /**
  * The parsed command line.
@@ -492,7 +478,7 @@ export async function main(args: string[]): Promise<number> {
     options = parseCli(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    writeErr(`${USAGE}${PROG}: error: ${error.message}\n`);
+    writeStderr(`${USAGE}${PROG}: error: ${error.message}\n`);
     return 2;
   }
   if (options.help) {
@@ -500,7 +486,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (options.port < 0 || options.port > 65535) {
-    writeErr(`${PROG}: error: port must be 0-65535, not ${options.port}\n`);
+    writeStderr(`${PROG}: error: port must be 0-65535, not ${options.port}\n`);
     return 1;
   }
   try {
@@ -510,7 +496,7 @@ export async function main(args: string[]): Promise<number> {
     const message = error instanceof StartupError
       ? error.message
       : `cannot serve directory: ${osErrorText(error, options.directory)}`;
-    writeErr(`${PROG}: error: ${message}\n`);
+    writeStderr(`${PROG}: error: ${message}\n`);
     return 1;
   }
   let Handler: RequestHandlerClass = SimpleHTTPRequestHandler;
@@ -532,19 +518,13 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof StartupError)) {
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      writeErr(`${PROG}: error: ${text}\n`);
+      writeStderr(`${PROG}: error: ${text}\n`);
       return 1;
     }
-    writeErr(`${PROG}: error: ${error.message}\n`);
+    writeStderr(`${PROG}: error: ${error.message}\n`);
     return 1;
   }
   return 0;
-}
-
-function writeErr(text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  let offset = 0;
-  while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
 }
 
 async function loadCgiHandler(): Promise<RequestHandlerClass> {

@@ -24,38 +24,9 @@
  *
  * @module
  */
+import { ArgumentValueError, UsageError } from "./errors.ts";
 
-/**
- * A command-line error: the caller prints the usage and `<prog>: error: <message>` on stderr
- * and exits with status 2 (argparse's code).
- */
-export class UsageError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, in argparse's words.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/**
- * Thrown by an argument's `parse` for a text it does not accept; the parser reports it as
- * `argument <name>: <message>` (argparse's `ArgumentTypeError`).
- */
-export class ArgumentValueError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong with the value, e.g. `invalid int value: 'abc'`.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "ArgumentValueError";
-  }
-}
+export { ArgumentValueError, UsageError };
 
 /**
  * One row of an argument table: an option (`flag` takes no value, `value` takes one) or a

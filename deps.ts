@@ -32,7 +32,6 @@ import * as stdAssertStringIncludes from "npm:deno-std@1.4.0/assert/string_inclu
 import * as stdAssertMatch from "npm:deno-std@1.4.0/assert/match.js";
 import * as stdAssertThrows from "npm:deno-std@1.4.0/assert/throws.js";
 import * as stdAssertRejects from "npm:deno-std@1.4.0/assert/rejects.js";
-import * as stdParseArgs from "npm:deno-std@1.4.0/cli/parse_args.js";
 
 /**
  * Joins POSIX path segments and normalises the result (`@std/path/posix` `join`).
@@ -99,72 +98,6 @@ export const basename: (path: string, suffix?: string) => string = stdBasename.b
  * ```
  */
 export const fromFileUrl: (url: string | URL) => string = stdFromFileUrl.fromFileUrl;
-
-/**
- * Parsed command-line arguments as `@std/cli` `parseArgs` returns them.
- *
- * @example
- * ```ts
- * import { type ParsedArgs, parseArgs } from "./deps.ts";
- * import { assertEquals } from "./deps.ts";
- * const args: ParsedArgs = parseArgs(["-v", "file.txt"], { boolean: ["v"] });
- * assertEquals(args._, ["file.txt"]);
- * assertEquals(args.v, true);
- * ```
- */
-export interface ParsedArgs {
-  /** Positional arguments. */
-  _: Array<string | number>;
-  /** Everything after `--`, when `"--": true` was asked for. */
-  "--"?: string[];
-  /** Named options. */
-  [key: string]: unknown;
-}
-
-/**
- * Options for {@linkcode parseArgs} (a subset of `@std/cli` `ParseOptions`).
- *
- * @example
- * ```ts
- * import { type ParseArgsOptions, parseArgs } from "./deps.ts";
- * import { assertEquals } from "./deps.ts";
- * const options: ParseArgsOptions = { string: ["bind"], alias: { b: "bind" } };
- * assertEquals(parseArgs(["-b", "::1"], options).bind, "::1");
- * ```
- */
-export interface ParseArgsOptions {
-  /** Options that take a string value. */
-  string?: string[];
-  /** Options that are flags. */
-  boolean?: string[];
-  /** Alternative names, e.g. `{ b: "bind" }`. */
-  alias?: Record<string, string | string[]>;
-  /** Default values. */
-  default?: Record<string, unknown>;
-  /** Put arguments after `--` in `"--"`. */
-  "--"?: boolean;
-  /** Return false to reject an unknown option; it is then left out. */
-  unknown?: (arg: string, key?: string, value?: unknown) => unknown;
-  /** Stop at the first positional argument. */
-  stopEarly?: boolean;
-  /** Options that may be given more than once. */
-  collect?: string[];
-  /** Options whose `--no-` form is accepted. */
-  negatable?: string[];
-}
-
-/**
- * Parses command-line arguments (`@std/cli` `parseArgs`).
- *
- * @example Parse a flag and a positional
- * ```ts
- * import { parseArgs } from "./deps.ts";
- * const args = parseArgs(["-b", "127.0.0.1", "8080"], { string: ["b"] });
- * args.b; // "127.0.0.1"
- * ```
- */
-export const parseArgs: (args: string[], options?: ParseArgsOptions) => ParsedArgs =
-  stdParseArgs.parseArgs;
 
 /**
  * Asserts that a value is truthy (`@std/assert` `assert`).

@@ -98,29 +98,6 @@ export class TooManyHeadersError extends ProtocolError {
 }
 
 /**
- * A request line longer than the limit: CPython answers `414` with its default phrase.
- *
- * @example
- * ```ts
- * import { RequestLineTooLongError } from "./errors.ts";
- * new RequestLineTooLongError(65536).status; // 414
- * ```
- */
-export class RequestLineTooLongError extends ProtocolError {
-  /** The limit that was passed, in bytes. */
-  readonly limit: number;
-  /**
-   * Creates the error.
-   * @param limit The limit that was passed, in bytes.
-   */
-  constructor(limit: number) {
-    super(414, "URI Too Long");
-    this.name = "RequestLineTooLongError";
-    this.limit = limit;
-  }
-}
-
-/**
  * A malformed request line (bad version token, wrong word count, HTTP/0.9 with a method other
  * than GET): CPython answers `400`.
  *
@@ -414,5 +391,52 @@ export class ChunkedBodyClosedError extends Error {
   constructor() {
     super("chunked body already closed");
     this.name = "ChunkedBodyClosedError";
+  }
+}
+
+/**
+ * A command-line error: the caller prints the usage and `<prog>: error: <message>` on stderr
+ * and exits with status 2 (argparse's code).
+ */
+export class UsageError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, in argparse's words.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * Thrown by an argument's `parse` for a text it does not accept; the parser reports it as
+ * `argument <name>: <message>` (argparse's `ArgumentTypeError`).
+ */
+export class ArgumentValueError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong with the value, e.g. `invalid int value: 'abc'`.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "ArgumentValueError";
+  }
+}
+
+/**
+ * A failure to start serving (bind, directory): one line on stderr, exit status 1.
+ */
+export class StartupError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What failed.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "StartupError";
   }
 }

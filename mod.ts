@@ -100,7 +100,6 @@ export {
   HeaderValueError,
   LineTooLongError,
   ProtocolError,
-  RequestLineTooLongError,
   SocketTimeoutError,
   TooManyHeadersError,
   UnsupportedVersionError,

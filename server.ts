@@ -590,6 +590,11 @@ export function ThreadingMixIn<Args extends unknown[], Server extends HTTPServer
   return Threading as unknown as new (...args: Args) => Server & ThreadingAttributes;
 }
 
+/** {@linkcode HTTPServer} with {@linkcode ThreadingMixIn} applied. */
+export const ThreadingHTTPServerBase: new (
+  ...args: ConstructorParameters<typeof HTTPServer>
+) => HTTPServer & ThreadingAttributes = ThreadingMixIn(HTTPServer);
+
 /**
  * An HTTP server that handles each connection concurrently (Python's
  * `ThreadingHTTPServer`): one task per connection instead of one thread.
@@ -603,4 +608,4 @@ export function ThreadingMixIn<Args extends unknown[], Server extends HTTPServer
  * server.server_close();
  * ```
  */
-export class ThreadingHTTPServer extends ThreadingMixIn(HTTPServer) {}
+export class ThreadingHTTPServer extends ThreadingHTTPServerBase {}

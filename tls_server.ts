@@ -47,7 +47,12 @@ import { HandshakeTimeoutError, TLSConfigurationError } from "./errors.ts";
 import type { RequestHandlerClass } from "./handlers/base.ts";
 import { writeStderr } from "./io/stderr.ts";
 import { withTimeout } from "./io/timeout.ts";
-import { type AcceptedConnection, HTTPServer, ThreadingMixIn } from "./server.ts";
+import {
+  type AcceptedConnection,
+  HTTPServer,
+  type ThreadingAttributes,
+  ThreadingMixIn,
+} from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 
 export { TLSConfigurationError } from "./errors.ts";
@@ -661,6 +666,11 @@ export class HTTPSServer extends HTTPServer {
   }
 }
 
+/** {@linkcode HTTPSServer} with {@linkcode ThreadingMixIn} applied. */
+export const ThreadingHTTPSServerBase: new (
+  ...args: ConstructorParameters<typeof HTTPSServer>
+) => HTTPSServer & ThreadingAttributes = ThreadingMixIn(HTTPSServer);
+
 /**
  * An HTTPS server that handles each connection concurrently (CPython 3.14's
  * `ThreadingHTTPSServer`): {@linkcode ThreadingMixIn} on an `HTTPSServer`, as
@@ -689,4 +699,4 @@ export class HTTPSServer extends HTTPServer {
  * server.daemon_threads; // true
  * ```
  */
-export class ThreadingHTTPSServer extends ThreadingMixIn(HTTPSServer) {}
+export class ThreadingHTTPSServer extends ThreadingHTTPSServerBase {}

@@ -51,7 +51,7 @@ import {
   MONTH_NAMES,
   WEEKDAY_NAMES,
 } from "../protocol/http_date.ts";
-import { htmlEscapeNoQuote as escapeHtmlText } from "../protocol/html.ts";
+import { htmlEscapeNoQuote } from "../protocol/html.ts";
 import { decodeLatin1, encodeLatin1 } from "../protocol/latin1.ts";
 import { scrubLogMessage } from "../protocol/log_scrub.ts";
 import { type FormatValue, percentFormat, pyRepr, stripLineEnds } from "../protocol/python_text.ts";
@@ -503,8 +503,8 @@ export class BaseHTTPRequestHandler {
     if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
       const content = percentFormat(this.error_message_format, {
         code,
-        message: escapeHtmlText(reason),
-        explain: escapeHtmlText(explanation),
+        message: htmlEscapeNoQuote(reason),
+        explain: htmlEscapeNoQuote(explanation),
       });
       body = encoder.encode(content);
       this.send_header("Content-Type", this.error_content_type);

@@ -14,9 +14,10 @@
  * @module
  */
 import { READ_BUFFER_SIZE } from "../constants.ts";
-import { ClientDisconnectedError, SocketTimeoutError } from "../errors.ts";
+import { ClientDisconnectedError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
 import { isDisconnect } from "./connection_errors.ts";
+import { throwSocketTimeout, withTimeout } from "./timeout.ts";
 import { decodeLatin1 } from "../protocol/latin1.ts";
 
 const LF = 0x0a;
@@ -123,12 +124,7 @@ export class RFile {
   #readConn(target: Uint8Array): Promise<number | null> {
     const pending = this.#conn.read(target);
     if (this.timeoutMs === null) return pending;
-    pending.catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SocketTimeoutError()), this.timeoutMs as number);
-    });
-    return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(pending, this.timeoutMs, throwSocketTimeout);
   }
 
   /** Reads more bytes into the buffer; false at end of stream. */

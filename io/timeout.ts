@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { SocketTimeoutError } from "../errors.ts";
 
 /**
  * Settles as `pending` if it settles within `ms` milliseconds; otherwise as `onTimeout()`
@@ -65,4 +66,12 @@ export function withTimeout<T, U>(
       },
     );
   });
+}
+
+/**
+ * The `onTimeout` of a socket read or write: fails it with {@linkcode SocketTimeoutError}, as
+ * Python's `socket.timeout` does.
+ */
+export function throwSocketTimeout(): never {
+  throw new SocketTimeoutError();
 }

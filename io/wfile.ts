@@ -20,9 +20,10 @@
  * @module
  */
 import { WRITE_COALESCE_LIMIT } from "../constants.ts";
-import { ClientDisconnectedError, SocketTimeoutError } from "../errors.ts";
+import { ClientDisconnectedError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
 import { isDisconnect } from "./connection_errors.ts";
+import { throwSocketTimeout, withTimeout } from "./timeout.ts";
 
 const encoder = new TextEncoder();
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -338,16 +339,7 @@ export class WFile {
   async #writeOnce(chunk: Uint8Array): Promise<number> {
     const pending = this.#conn.write(chunk);
     if (this.timeoutMs === null) return await pending;
-    pending.catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SocketTimeoutError()), this.timeoutMs as number);
-    });
-    try {
-      return await Promise.race([pending, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return await withTimeout(pending, this.timeoutMs, throwSocketTimeout);
   }
 
   async #sendAll(chunk: Uint8Array): Promise<void> {
