@@ -9,6 +9,8 @@ import {
   FILE_CACHE_SETTLE_MS,
   FileContentCache,
 } from "../handlers/files/file_cache.ts";
+import { fileStateFor } from "../handlers/files/server_file_state.ts";
+import { MemoryConnection } from "../io/memory.ts";
 import { QuietSimpleHandler, startOurs } from "./_file_tree.ts";
 import type { RequestHandlerClass } from "../handlers/base.ts";
 
@@ -329,4 +331,30 @@ Deno.test("file cache: under concurrent load, a write is seen by the next reques
     const served = await Promise.all(loaders);
     assert(served.every((n) => n > 0), `background load ran: ${served}`);
   });
+});
+
+Deno.test("file cache: each server has its own cache and stat memo, shared by its handlers", () => {
+  const serverInfo = (port: number) => ({
+    server_address: ["127.0.0.1", port] as [string, number],
+    server_name: "localhost",
+    server_port: port,
+  });
+  const first = serverInfo(1);
+  const second = serverInfo(2);
+  const handler = (server: ReturnType<typeof serverInfo>) =>
+    new QuietSimpleHandler(new MemoryConnection(""), ["127.0.0.1", 9], server, {
+      directory: "/",
+    });
+  const a1 = handler(first);
+  const a2 = handler(first);
+  const b = handler(second);
+  assert(a1.file_cache !== null && b.file_cache !== null);
+  assert(a1.file_cache === a2.file_cache, "handlers of one server share its cache");
+  assert(a1.file_cache !== b.file_cache, "another server has a cache of its own");
+  assert(a1.file_cache === fileStateFor(first).fileCache);
+  assert(fileStateFor(first).recentStats !== fileStateFor(second).recentStats);
+  // What one server caches, the other does not see.
+  assert(a1.file_cache.put("/a", fakeInfo(), encoder.encode("abc"), Date.now()));
+  assertEquals(b.file_cache.get("/a", fakeInfo()), null);
+  assert(a2.file_cache?.get("/a", fakeInfo()) !== null);
 });

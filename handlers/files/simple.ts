@@ -24,6 +24,7 @@ import type { ByteConnection, ClientAddress, ServerInfo } from "../../types.ts";
 import { BaseHTTPRequestHandler } from "../base.ts";
 import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing.ts";
 import { FileContentCache } from "./file_cache.ts";
+import { fileStateFor, type RecentStats } from "./server_file_state.ts";
 import { serveContent } from "./serve_content.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 
@@ -82,32 +83,6 @@ function statOrNull(path: string): Deno.FileInfo | null {
   }
 }
 
-/** A `stat` result and when it was started (`performance.now()`). */
-interface RecentStat {
-  readonly info: Deno.FileInfo | null;
-  readonly startedAt: number;
-}
-
-/** Most paths whose latest `stat` is remembered (the map is emptied when full). */
-const RECENT_STATS_MAX = 256;
-const recentStats: Map<string, RecentStat> = new Map();
-
-/**
- * `statOrNull(path)` for a request whose bytes had all arrived by `receivedAt`: the latest
- * stat of the path is reused when it started after that moment, so it saw the file as it was
- * at some time between the request's arrival and its answer, exactly what a fresh stat could
- * see (requests served in the same turn of the event loop share one stat).
- */
-function statSince(path: string, receivedAt: number): Deno.FileInfo | null {
-  const recent = recentStats.get(path);
-  if (recent !== undefined && recent.startedAt > receivedAt) return recent.info;
-  const startedAt = performance.now();
-  const info = statOrNull(path);
-  if (recentStats.size >= RECENT_STATS_MAX) recentStats.clear();
-  recentStats.set(path, { info, startedAt });
-  return info;
-}
-
 /**
  * Opens a resolved file for `serveContent`: null (404) where it cannot be opened or where the
  * path names raw bytes Deno cannot represent.
@@ -156,11 +131,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   directory: string;
   /**
    * Contents of small files and directory listings, reused while a fresh `stat` shows the
-   * file or directory unchanged (same inode, size, modification and change time); one cache
-   * is shared by every handler by default. Set to null to read every file and directory from
-   * disk on every request, as CPython does.
+   * file or directory unchanged (same inode, size, modification and change time); by default
+   * one cache per server, shared by its handlers. Set to null to read every file and
+   * directory from disk on every request, as CPython does.
    */
-  file_cache: FileContentCache | null = DEFAULT_FILE_CACHE;
+  file_cache: FileContentCache | null;
+  /** The server's memo of recent `stat` results. */
+  readonly #recentStats: RecentStats;
 
   /**
    * Creates the handler for one connection.
@@ -177,6 +154,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     options: SimpleHTTPRequestHandlerOptions = {},
   ) {
     super(request, client_address, server);
+    const state = fileStateFor(server);
+    this.file_cache = state.fileCache;
+    this.#recentStats = state.recentStats;
     this.directory = options.directory ?? (server as DirectoryServerInfo).directory ??
       Deno.cwd();
   }
@@ -321,11 +301,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * A stat of `path` as of this request (see `statSince`); with `file_cache` null, always a
+   * A stat of `path` as of this request (see `RecentStats`); with `file_cache` null, always a
    * fresh one, as CPython does.
    */
   #stat(path: string): Deno.FileInfo | null {
-    return this.file_cache === null ? statOrNull(path) : statSince(path, this.rfile.lastFillAt);
+    return this.file_cache === null
+      ? statOrNull(path)
+      : this.#recentStats.stat(path, this.rfile.lastFillAt, statOrNull);
   }
 
   /** The buffer `copyfile` streams large files through, kept for the connection's life. */
@@ -358,9 +340,6 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
   if (!TYPESCRIPT_EXTENSIONS.test(path)) return ctype;
   return /\.tsx$/i.test(path) ? "text/tsx" : "application/typescript";
 }
-
-/** The small-file cache every `SimpleHTTPRequestHandler` shares unless told otherwise. */
-const DEFAULT_FILE_CACHE = new FileContentCache();
 
 /** A base for checking where a browser takes a redirect: any host that cannot be ours. */
 const REDIRECT_PROBE_BASE = "http://redirect-probe.invalid/";
