@@ -113,7 +113,7 @@ type PythonResults = {
 Deno.test("basic_auth.ts agrees with CPython's binascii, str.split() and the CGI steps", async () => {
   const random = seededRandom(0x62617363);
   const tokens = Array.from({ length: 2000 }, () => randomToken(random));
-  const asciiTokens = tokens.filter((t) => !/[^\x00-\x7f]/.test(t));
+  const asciiTokens = tokens.filter((t) => t.split("").every((c) => c.charCodeAt(0) < 0x80));
   const values = tokens.map((t) => randomAuthorization(random, t));
   const expected = await runPython<PythonResults>(
     `
