@@ -42,6 +42,9 @@ Deno.test("decodeBase64Lenient() by table: skipped characters, padding, lengths"
     ["YQ===", "a"],
     ["Y=Q==", "a"], // a pad before the quad's second character is skipped
     ["YQ=a=", "a\x06"], // an interrupted pad does not count
+    ["YQ=JjYW=", null], // data after a pad starts the pad count again
+    ["YQ=JjYW==", "a\x02ca"],
+    ["YQ=JjYWI=", "a\x02cab"],
     ["===", ""],
     ["=YWJj", "abc"],
     ["Y W\nJ\tj", "abc"],
@@ -78,13 +81,14 @@ function randomToken(random: () => number): string {
     ? btoa(pick(random, CREDENTIALS))
     : Array.from({ length: randomInt(random, 0, 10) }, () => pick(random, [...BASE64_CHARS]))
       .join("");
-  for (let n = randomInt(random, 0, 3); n > 0; n--) {
+  for (let n = randomInt(random, 0, 4); n > 0; n--) {
     const at = randomInt(random, 0, token.length);
     const roll = random();
     if (roll < 0.35) token = token.slice(0, at) + pick(random, JUNK) + token.slice(at);
     else if (roll < 0.6) token = token.slice(0, at) + token.slice(at + 1);
     else if (roll < 0.85) {
-      token = token.slice(0, at) + "=".repeat(randomInt(random, 1, 3)) + token.slice(at);
+      token = token.slice(0, at) + "=".repeat(random() < 0.6 ? 1 : randomInt(random, 2, 3)) +
+        token.slice(at);
     } else token += pick(random, [...BASE64_CHARS]);
   }
   if (random() < 0.05) token += pick(random, ["\xe9", "\x80", "\xff"]);
