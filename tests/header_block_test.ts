@@ -90,7 +90,19 @@ const VALUES = [
   "  spaced  ",
 ];
 const LINE_ENDS = ["\r\n", "\r\n", "\r\n", "\n", "\r", "\r\r\n"];
-const OTHER_LINES = [" folded", "\tfolded", " ", "\t", "From nobody", "From ", "nocolon", "\x0c"];
+const OTHER_LINES = [
+  " folded",
+  "\tfolded",
+  " ",
+  "\t",
+  "From nobody",
+  "From ",
+  "From",
+  "Fromage",
+  "From\tx",
+  "nocolon",
+  "\x0c",
+];
 const TRAILERS = ["", "BODY", "X: after\r\n\r\n", "\r\n", "GET / HTTP/1.1\r\n\r\n"];
 
 function randomBlock(random: () => number): string {
