@@ -222,6 +222,56 @@ Deno.test("HeadReader: an error resets the reader for the next head", () => {
   assertEquals(reader.read(latin1("B: 2\r\n\r\n"), 10, 100), [["B", "2"]]);
 });
 
+// --- HeadReader limits: the 100-line and 65536-byte bounds, and where a block ends ----------
+
+/** `count` header lines of `lineLength` bytes each (CRLF included), then `end`. */
+function headerLines(count: number, lineLength: number, end = "\r\n"): Uint8Array {
+  const line = "X: " + "a".repeat(lineLength - 5) + "\r\n";
+  return latin1(line.repeat(count) + end);
+}
+
+Deno.test("HeadReader counts the blank line: 99 headers pass, 100 fail", () => {
+  const reader = new HeadReader();
+  assertEquals((reader.read(headerLines(99, 10), 65536, 100) as HeaderPair[]).length, 99);
+  const error = reader.read(headerLines(100, 10), 65536, 100);
+  assert(error instanceof TooManyHeadersError);
+  assertEquals(error.explain, "got more than 100 headers");
+  // The 101st line fails before the block is complete, and the end of stream counts as a line.
+  assert(reader.read(headerLines(101, 10, ""), 65536, 100) instanceof TooManyHeadersError);
+  assertEquals(reader.read(headerLines(100, 10, ""), 65536, 100), NEED_MORE);
+  assert(reader.read(new Uint8Array(0), 65536, 100, true) instanceof TooManyHeadersError);
+});
+
+Deno.test("HeadReader accepts a 65536-byte line and rejects 65537 bytes", () => {
+  const reader = new HeadReader();
+  assertEquals((reader.read(headerLines(1, 65536), 65536, 100) as HeaderPair[]).length, 1);
+  const error = reader.read(headerLines(1, 65537), 65536, 100);
+  assert(error instanceof LineTooLongError);
+  assertEquals([error.status, error.reason], [431, "Line too long"]);
+  assertEquals(error.explain, "got more than 65536 bytes when reading header line");
+  // An unfinished line fails as soon as it is longer than the limit.
+  assert(reader.read(latin1("X" + "a".repeat(65536)), 65536, 100) instanceof LineTooLongError);
+  assertEquals(reader.read(latin1("X" + "a".repeat(65535)), 65536, 100), NEED_MORE);
+  assert(reader.read(latin1("a"), 65536, 100) instanceof LineTooLongError);
+});
+
+Deno.test("HeadReader ends a block at the first CRLF or LF blank line", () => {
+  const cases: [string, number | null][] = [
+    ["A: 1\r\n\r\nbody", 8],
+    ["A: 1\n\nbody", 6],
+    ["\r\n", 2],
+    ["A: 1\r\n\r\r\nB: 2\r\n\r\n", 17],
+    ["A: 1\r\nB: 2\r\n", null],
+    ["A: 1\r\n\r", null],
+    ["", null],
+  ];
+  for (const [text, end] of cases) {
+    const reader = new HeadReader();
+    const head = reader.read(latin1(text), 65536, 100);
+    assertEquals(head === NEED_MORE ? null : reader.consumed, end, JSON.stringify(text));
+  }
+});
+
 // --- Through the handler: heads larger than rfile's buffer, read in chunks ------------------
 
 /** Answers with how many headers it got and the length of the longest value. */
