@@ -42,6 +42,18 @@ export function parseContentLength(value: string): number | null {
  */
 export function parsePythonIntContentLength(value: string | undefined): number | null {
   if (value === undefined) return null;
-  const match = /^[ \t\n\r\f\v]*\+?(\d+)[ \t\n\r\f\v]*$/.exec(value);
-  return match === null ? null : Number(match[1]);
+  const match = PYTHON_INT_REGEXP.exec(value);
+  if (match === null || match[1] === "-") return null;
+  const digits = match[2].replaceAll("_", "");
+  return digits.length > PYTHON_INT_MAX_DIGITS ? null : Number(digits);
 }
+
+/**
+ * What `int(str)` accepts, within latin-1: the whitespace it strips (U+0085 and U+00A0
+ * included, U+001C-U+001F not), a sign, and digits with single underscores between them
+ * (PEP 515).
+ */
+const PYTHON_INT_REGEXP = /^[ \t\n\r\f\v\x85\xa0]*([+-]?)(\d(?:_?\d)*)[ \t\n\r\f\v\x85\xa0]*$/;
+
+/** `sys.get_int_max_str_digits()`: `int()` refuses a longer digit string (CVE-2020-10735). */
+const PYTHON_INT_MAX_DIGITS = 4300;

@@ -1,6 +1,6 @@
 // The shared helpers: withTimeout (timers always cleared: the test sanitizers fail on a leaked
-// timer), the one HTML escaper and stderr writer, Basic-auth parsing, strict and Python-int
-// Content-Length parsing, the bounded body reader, and ThreadingMixIn's block_on_close.
+// timer), the one HTML escaper and stderr writer, the bounded body reader, and ThreadingMixIn's
+// block_on_close.
 import { assert, assertEquals, assertRejects, assertThrows } from "../deps.ts";
 import { RequestBodyTooLargeError, SocketTimeoutError } from "../errors.ts";
 import { BaseHTTPRequestHandler } from "../handlers/base.ts";
@@ -8,13 +8,6 @@ import { BoundedBodyReader } from "../io/body_reader.ts";
 import { MemoryConnection } from "../io/memory.ts";
 import { RFile } from "../io/rfile.ts";
 import { withTimeout } from "../io/timeout.ts";
-import {
-  decodeBase64Lenient,
-  decodeBasicCredentials,
-  parseBasicAuthorization,
-  splitAuthorization,
-} from "../protocol/basic_auth.ts";
-import { parseContentLength, parsePythonIntContentLength } from "../protocol/content_length.ts";
 import { htmlEscapeNoQuote } from "../protocol/html.ts";
 import { HTTPServer, ThreadingHTTPServer, ThreadingMixIn } from "../server.ts";
 import { HTTPSServer, ThreadingHTTPSServer } from "../tls_server.ts";
@@ -65,32 +58,6 @@ Deno.test("htmlEscapeNoQuote is the error page's escaper (html.escape(s, quote=F
   for (const sample of ["", "plain", "<&>\"'", "&amp;", "a<b>c&d", "\u00e9<\ud83d\ude00>&&"]) {
     assertEquals(htmlEscapeNoQuote(sample), regexEscape(sample));
   }
-});
-
-Deno.test("Basic auth: scheme split, lenient base64, user:password", () => {
-  assertEquals(splitAuthorization("Basic  abc"), { scheme: "Basic", token: "abc" });
-  assertEquals(splitAuthorization("Basic a b"), null);
-  assertEquals(splitAuthorization(""), null);
-  assertEquals(decodeBase64Lenient("dXNlcjpw"), new TextEncoder().encode("user:p"));
-  assertEquals(decodeBase64Lenient("dXNlcjp"), null);
-  assertEquals(decodeBasicCredentials(btoa("u:p:q")), { user: "u", password: "p:q" });
-  assertEquals(decodeBasicCredentials(btoa(":")), { user: "", password: "" });
-  assertEquals(decodeBasicCredentials(btoa("\u00e9:p")), null); // Not ASCII once decoded.
-  assertEquals(decodeBasicCredentials("dXNl\u00e9cjpw"), null); // Not ASCII as sent.
-  assertEquals(decodeBasicCredentials("abc"), null); // Not base64.
-  assertEquals(parseBasicAuthorization(`BASIC ${btoa("a:b")}`), { user: "a", password: "b" });
-  assertEquals(parseBasicAuthorization(`Digest ${btoa("a:b")}`), null);
-});
-
-Deno.test("Content-Length: strict digits, or Python's int() for CGI", () => {
-  assertEquals(parseContentLength("0"), 0);
-  assertEquals(parseContentLength("12"), 12);
-  for (const bad of ["", " 1", "1 ", "+1", "-1", "1.0", "0x10", "1_0", "99999999999999999999"]) {
-    assertEquals(parseContentLength(bad), null, bad);
-  }
-  assertEquals(parsePythonIntContentLength(undefined), null);
-  assertEquals(parsePythonIntContentLength(" \t+12\n"), 12);
-  assertEquals(parsePythonIntContentLength("-1"), null);
 });
 
 /** A connection that hands out its input in the given pieces, one per read. */
