@@ -36,6 +36,7 @@ export {
   FileSource,
   FileSpanSource,
   ScratchBuffer,
+  SegmentsSource,
 } from "../../io/body_source.ts";
 
 /** Options of {@linkcode SimpleHTTPRequestHandler} beyond Python's positional arguments. */
