@@ -175,6 +175,14 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
       `(default: ${DEFAULT_MAX_CONNECTIONS})`,
   }),
   row({
+    kind: "flag",
+    flags: ["--etag"],
+    key: "etag",
+    default: false,
+    help: "send entity tags with files and honour conditional requests against them " +
+      "(byte ranges are served either way)",
+  }),
+  row({
     kind: "positional",
     flags: [],
     name: "port",
@@ -225,6 +233,8 @@ export interface CliOptions {
   idle_timeout: number | null;
   /** `--max-connections`: the server's `max_connections`. */
   max_connections: number;
+  /** `--etag`: file handlers send entity tags (`SimpleHTTPRequestHandler.etag`). */
+  etag: boolean;
   /** `-h` was given. */
   help: boolean;
 }
@@ -351,6 +361,14 @@ function subclassWithProtocol(
   const Base = HandlerClass as unknown as typeof BaseHTTPRequestHandler;
   return class extends Base {
     override protocol_version = protocol;
+  } as unknown as RequestHandlerClass;
+}
+
+/** `--etag`: the file handler with `etag` on. */
+function subclassWithEtag(HandlerClass: RequestHandlerClass): RequestHandlerClass {
+  const Base = HandlerClass as unknown as typeof SimpleHTTPRequestHandler;
+  return class extends Base {
+    override etag = true;
   } as unknown as RequestHandlerClass;
 }
 
@@ -501,6 +519,7 @@ export async function main(args: string[]): Promise<number> {
   }
   let Handler: RequestHandlerClass = SimpleHTTPRequestHandler;
   if (options.cgi) Handler = await loadCgiHandler();
+  if (options.etag) Handler = subclassWithEtag(Handler);
   let httpsFactory: TestOptions["httpsFactory"];
   if (options.tls_cert !== undefined) httpsFactory = await loadHttpsFactory();
   try {

@@ -2,9 +2,10 @@
  * Response bodies as sources to copy from: Python's file object (`read`, `close`) plus one
  * `copyTo` contract, so that a copier never branches on what kind of source it holds.
  *
- * Three kinds: {@linkcode BytesSource} (bytes already in memory: a cached file, a listing),
+ * Four kinds: {@linkcode BytesSource} (bytes already in memory: a cached file, a listing),
  * {@linkcode FileSpanSource} (a span of an open file, with {@linkcode FileSource} the whole
- * file) and {@linkcode StreamSource} (a `ReadableStream`, e.g. a transformed body). Anything
+ * file), {@linkcode SegmentsSource} (literal bytes and file spans in turn: a multi-range
+ * answer) and {@linkcode StreamSource} (a `ReadableStream`, e.g. a transformed body). Anything
  * else with `read` and `close` is copied by {@linkcode copyBody}'s read loop.
  *
  * @example Copy any source to a writer
@@ -20,6 +21,7 @@
  * @module
  */
 import { COPY_CHUNK_SIZE } from "../constants.ts";
+import type { BodySegment } from "../protocol/multipart_byteranges.ts";
 
 /**
  * What a response body is copied from: Python's file object, here anything with `read` and
@@ -268,26 +270,40 @@ export class FileSpanSource implements CopyableSource {
    * file ended first.
    */
   readAllSync(): Uint8Array {
+    const out = new Uint8Array(Math.max(this.#remaining, 0));
+    const offset = this.#readSyncInto(out);
+    this.#remaining = 0;
+    return offset === out.length ? out : out.subarray(0, offset);
+  }
+
+  /**
+   * Writes the rest of the span: up to {@linkcode WHOLE_READ_BYTES} by one synchronous read
+   * into `scratch` and one write (no buffer allocated per response: a byte range, a small
+   * file not taken into a cache), more through `scratch` in chunks of up to `COPY_CHUNK_SIZE`.
+   */
+  copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<unknown> {
+    const remaining = this.#remaining;
+    if (remaining <= WHOLE_READ_BYTES) {
+      if (remaining <= 0) return Promise.resolve(0);
+      const buffer = scratch.take(remaining);
+      const n = this.#readSyncInto(buffer.subarray(0, remaining));
+      return n === 0 ? Promise.resolve(0) : writer.write(buffer.subarray(0, n));
+    }
+    return copyByReading(this, writer, scratch.take(Math.min(remaining, COPY_CHUNK_SIZE)));
+  }
+
+  /** Fills `out` from the span synchronously; the bytes read (fewer when the file ended). */
+  #readSyncInto(out: Uint8Array): number {
     if (!this.#positioned) this.#position();
-    const out = new Uint8Array(this.#remaining);
     let offset = 0;
     while (offset < out.length) {
       const n = this.file.readSync(out.subarray(offset));
       if (n === null || n === 0) break;
       offset += n;
     }
-    this.#remaining = 0;
-    return offset === out.length ? out : out.subarray(0, offset);
-  }
-
-  /**
-   * Writes the rest of the span: up to {@linkcode WHOLE_READ_BYTES} in one synchronous read
-   * and one write, more through `scratch` in chunks of up to `COPY_CHUNK_SIZE`.
-   */
-  copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<unknown> {
-    const remaining = this.#remaining;
-    if (remaining <= WHOLE_READ_BYTES) return writer.write(this.readAllSync());
-    return copyByReading(this, writer, scratch.take(Math.min(remaining, COPY_CHUNK_SIZE)));
+    this.#remaining -= offset;
+    if (offset < out.length) this.#remaining = 0;
+    return offset;
   }
 
   /** Closes the file. */
@@ -331,6 +347,112 @@ export class FileSource extends FileSpanSource {
   /** Bytes to send (the span's length). */
   get size(): number {
     return this.length;
+  }
+}
+
+/**
+ * A body made of pieces in order: literal bytes and spans of one file (a `multipart/byteranges`
+ * answer planned by `protocol/multipart_byteranges.ts`). File spans are read from the open
+ * `file`, or cut from `content` when the file's bytes are already in memory (a cached file).
+ * Each piece is copied as its own kind is (bytes in one write, a span through the scratch
+ * buffer), so nothing is allocated per part beyond the piece's source object.
+ *
+ * @example Two spans of in-memory content with literal bytes around them
+ * ```ts
+ * import { SegmentsSource } from "./body_source.ts";
+ * import { assertEquals } from "../deps.ts";
+ * const text = (s: string) => new TextEncoder().encode(s);
+ * const source = new SegmentsSource([
+ *   { kind: "bytes", bytes: text("[") },
+ *   { kind: "file", start: 1, length: 2 },
+ *   { kind: "bytes", bytes: text("|") },
+ *   { kind: "file", start: 6, length: 3 },
+ *   { kind: "bytes", bytes: text("]") },
+ * ], null, text("0123456789"));
+ * const buffer = new Uint8Array(64);
+ * let out = "";
+ * for (let n = await source.read(buffer); n !== null; n = await source.read(buffer)) {
+ *   out += new TextDecoder().decode(buffer.subarray(0, n));
+ * }
+ * assertEquals(out, "[12|678]");
+ * ```
+ */
+export class SegmentsSource implements CopyableSource {
+  readonly #segments: readonly BodySegment[];
+  readonly #file: Deno.FsFile | null;
+  readonly #content: Uint8Array | null;
+  #next = 0;
+  /** The piece being read by `read` (partly read), or null between pieces. */
+  #current: CopyableSource | null = null;
+
+  /**
+   * Creates the source (the file, if any, is closed by {@linkcode close}).
+   *
+   * @param segments The pieces, in order.
+   * @param file The open file the spans are read from, or null when `content` is given.
+   * @param content The file's bytes in memory, or null to read spans from `file`.
+   * @throws {TypeError} Neither `file` nor `content` is given.
+   */
+  constructor(
+    segments: readonly BodySegment[],
+    file: Deno.FsFile | null,
+    content: Uint8Array | null = null,
+  ) {
+    if (file === null && content === null) {
+      throw new TypeError("SegmentsSource needs a file or the content in memory");
+    }
+    this.#segments = segments;
+    this.#file = file;
+    this.#content = content;
+  }
+
+  /** Copies the next bytes into `p` (from one piece at a time). */
+  async read(p: Uint8Array): Promise<number | null> {
+    while (true) {
+      const current = this.#current ?? this.#open();
+      if (current === null) return null;
+      const n = await current.read(p);
+      if (n !== null && n > 0) return n;
+      this.#current = null;
+    }
+  }
+
+  /** Writes the rest, piece by piece. */
+  async copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<void> {
+    const current = this.#current;
+    this.#current = null;
+    if (current !== null) await current.copyTo(writer, scratch);
+    for (let piece = this.#open(); piece !== null; piece = this.#open()) {
+      this.#current = null;
+      await piece.copyTo(writer, scratch);
+    }
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.#next = this.#segments.length;
+    this.#current = null;
+    this.#file?.close();
+  }
+
+  /** The source of the next piece (kept as `#current`), or null after the last. */
+  #open(): CopyableSource | null {
+    if (this.#next >= this.#segments.length) return null;
+    const segment = this.#segments[this.#next++];
+    let source: CopyableSource;
+    if (segment.kind === "bytes") {
+      source = new BytesSource(segment.bytes);
+    } else if (this.#content !== null) {
+      source = new BytesSource(
+        this.#content.subarray(segment.start, segment.start + segment.length),
+      );
+    } else {
+      const file = this.#file as Deno.FsFile;
+      // A span from 0 reads from where the file stands: put it at its beginning.
+      if (segment.start === 0) file.seekSync(0, Deno.SeekMode.Start);
+      source = new FileSpanSource(file, segment.start, segment.length);
+    }
+    return this.#current = source;
   }
 }
 

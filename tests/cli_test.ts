@@ -20,7 +20,7 @@ const NO_IPV6 = hasIPv6Loopback() ? "" : " — SKIPPED: this machine cannot list
 const USAGE = `usage: cli.ts [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
               [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
               [--header-timeout SECONDS] [--idle-timeout SECONDS]
-              [--max-connections N]
+              [--max-connections N] [--etag]
               [port]
 `;
 
@@ -48,6 +48,9 @@ options:
                         its next request (default: 75; 0: no limit)
   --max-connections N   serve at most N connections at once; more wait to be
                         accepted (default: 1024)
+  --etag                send entity tags with files and honour conditional
+                        requests against them (byte ranges are served either
+                        way)
 `;
 
 /** Python's request log line, e.g. `127.0.0.1 - - [22/Nov/2026 03:37:01] "GET / HTTP/1.1" 200 -`. */

@@ -4,119 +4,72 @@
  * decision, framing headers and the choice of body source live here; path resolution,
  * redirects, index pages and listings stay in `send_head`.
  *
- * The decision is a {@linkcode ContentDecision} value. Today it follows CPython 3.13 exactly
- * (`If-Modified-Since` → 304 unless `If-None-Match` is present, else 200); pure decision
- * functions for `Range`, `If-Range`, `If-Match`, `If-Unmodified-Since` and ETags (kept in
- * `protocol/`, as `isNotModified` is) plug into {@linkcode decideContent}.
+ * The decision is `protocol/preconditions.ts`'s {@linkcode decideContent}: with `etag` off
+ * (Python's default) a request without `Range` is answered exactly as CPython 3.13 answers it
+ * (`If-Modified-Since` → bare 304 unless `If-None-Match` is present, else 200); a request with
+ * `Range`, or any request with `etag` on, is evaluated as RFC 9110 §13.2.2 orders it. The
+ * answers:
+ * - 200: `Content-type`, `Content-Length`, `Last-Modified` (and with `etag`: `ETag`,
+ *   `Accept-Ranges: bytes`), the whole file.
+ * - 206 with one span: the same head with `Content-Range` after the type, `Content-Length` of
+ *   the span, the span streamed from the file (or cut from the cached bytes).
+ * - 206 with several spans: `multipart/byteranges` with a random boundary, its exact length
+ *   planned first, the parts streamed piece by piece.
+ * - 304: CPython's bare head (with `etag`: `ETag` and `Accept-Ranges` too).
+ * - 412: `send_error(412)`.
+ * - 416: `Content-Range: bytes *\/SIZE` and the handler's error page (kept alive, unlike
+ *   `send_error`: a resuming client often asks again on the same connection).
+ *
+ * HEAD gets the head GET gets (the caller drops the body source).
  *
  * @module
  */
-import { type BodySource, BytesSource, FileSource } from "../../io/body_source.ts";
-import { isNotModified } from "../../protocol/if_modified_since.ts";
+import {
+  type BodySource,
+  BytesSource,
+  FileSource,
+  FileSpanSource,
+  SegmentsSource,
+} from "../../io/body_source.ts";
+import { fileEntityTag } from "../../protocol/etag.ts";
+import { htmlEscapeNoQuote } from "../../protocol/html.ts";
+import { planMultipartByteranges } from "../../protocol/multipart_byteranges.ts";
+import {
+  type ContentDecision,
+  decideContent,
+  type RepresentationFacts,
+  type RequestHeaders,
+} from "../../protocol/preconditions.ts";
+import { type FormatValue, percentFormat } from "../../protocol/python_text.ts";
+import type { StatusText } from "../../status.ts";
 import { FILE_CACHE_ENTRY_BYTES, type FileContentCache } from "./file_cache.ts";
-
-/** `length` bytes of a representation from byte `start` (one part of a 206 answer). */
-export interface ByteSpan {
-  /** Offset of the first byte. */
-  readonly start: number;
-  /** Bytes in the span (at least one). */
-  readonly length: number;
-}
-
-/** 200: the whole representation follows. */
-export interface FullContent {
-  /** The status. */
-  readonly status: 200;
-}
-
-/**
- * 206: the given spans follow, one as a single part (`Content-Range`), several as
- * `multipart/byteranges`.
- */
-export interface PartialContent {
-  /** The status. */
-  readonly status: 206;
-  /** The spans to send, in order. */
-  readonly spans: readonly ByteSpan[];
-}
-
-/** 304, 412 or 416: a head (and for 412/416 an error page), never the file. */
-export interface NoContent {
-  /**
-   * 304 Not Modified (the client's copy is current), 412 Precondition Failed (`If-Match`,
-   * `If-Unmodified-Since`), 416 Range Not Satisfiable (no requested span overlaps the file).
-   */
-  readonly status: 304 | 412 | 416;
-}
-
-/** What to answer for a file, decided from the request's conditional headers and the file. */
-export type ContentDecision = FullContent | PartialContent | NoContent;
-
-/** The decision to send the whole file (shared: deciding allocates nothing). */
-export const FULL_CONTENT: FullContent = Object.freeze({ status: 200 });
-/** The decision to answer 304 Not Modified. */
-export const NOT_MODIFIED: NoContent = Object.freeze({ status: 304 });
-/** The decision to answer 412 Precondition Failed. */
-export const PRECONDITION_FAILED: NoContent = Object.freeze({ status: 412 });
-/** The decision to answer 416 Range Not Satisfiable. */
-export const RANGE_NOT_SATISFIABLE: NoContent = Object.freeze({ status: 416 });
-
-/** The request headers a decision reads (an `HTTPMessage`). */
-export interface ConditionalRequest {
-  /**
-   * The first value of a header, or undefined.
-   *
-   * @param name The header name, any case.
-   */
-  get(name: string): string | undefined;
-  /**
-   * Whether a header is present.
-   *
-   * @param name The header name, any case.
-   */
-  has(name: string): boolean;
-}
-
-/**
- * The decision for a file as `stat` describes it: CPython 3.13's rule, 304 when
- * `If-Modified-Since` parses as a UTC date not before the modification time (whole seconds)
- * and no `If-None-Match` is present, else 200.
- *
- * @param request The request headers.
- * @param info The file's `stat` (size, modification time).
- * @returns One of the shared decision values.
- *
- * @example
- * ```ts
- * import { decideContent, NOT_MODIFIED } from "./serve_content.ts";
- * import { HTTPMessage } from "../../headers.ts";
- * import { assertEquals } from "../../deps.ts";
- * const path = await Deno.makeTempFile();
- * const later = new Date(Date.now() + 60_000).toUTCString();
- * const request = new HTTPMessage([["If-Modified-Since", later]]);
- * assertEquals(decideContent(request, Deno.statSync(path)), NOT_MODIFIED);
- * await Deno.remove(path);
- * ```
- */
-export function decideContent(request: ConditionalRequest, info: Deno.FileInfo): ContentDecision {
-  const ims = request.get("If-Modified-Since");
-  if (ims !== undefined && !request.has("If-None-Match") && isNotModified(ims, mtimeOf(info))) {
-    return NOT_MODIFIED;
-  }
-  return FULL_CONTENT;
-}
 
 /**
  * The handler surface `serveContent` answers through (`SimpleHTTPRequestHandler`), so that
  * a subclass's overrides of these methods apply to file answers too.
  */
 export interface ContentResponder {
+  /** The request method (`GET`, `HEAD`; null before a request line was read). */
+  readonly command: string | null;
   /** The request headers. */
-  readonly headers: ConditionalRequest;
+  readonly headers: RequestHeaders;
   /** Set when the connection must close after this answer. */
   close_connection: boolean;
   /** Contents of small files, or null to read every file from disk. */
   readonly file_cache: FileContentCache | null;
+  /**
+   * Send a strong `ETag` and `Accept-Ranges: bytes` with file answers and evaluate every
+   * request's preconditions as RFC 9110 does (off: Python's answers, ranges aside).
+   */
+  readonly etag: boolean;
+  /** The error page template (Python `%(code)d`, `%(message)s`, `%(explain)s`). */
+  readonly error_message_format: string;
+  /** `Content-Type` of error pages. */
+  readonly error_content_type: string;
+  /** Status → reason phrase and explanation. */
+  readonly responses: Readonly<Record<number, StatusText>>;
+  /** Logs an error. */
+  log_error(format: string, ...args: FormatValue[]): void;
   /** Buffers the status line and the `Server` and `Date` headers. */
   send_response(code: number, message?: string): void;
   /** Buffers one header line. */
@@ -142,12 +95,41 @@ export type FileOpener = (path: string) => Deno.FsFile | null;
  */
 const SMALL_FILE_SIZE = FILE_CACHE_ENTRY_BYTES;
 
+const encoder = new TextEncoder();
+
+/**
+ * The facts handed to `decideContent`, refilled for each request: the decision is synchronous
+ * and keeps no reference to them, so one object serves every request without an allocation.
+ */
+const facts: { size: number; lastModifiedMs: number; etag: string | null } = {
+  size: 0,
+  lastModifiedMs: 0,
+  etag: null,
+};
+
+/** The decision for this request and file (`etag` is the file's tag, or null). */
+function decide(
+  responder: ContentResponder,
+  info: Deno.FileInfo,
+  etag: string | null,
+): ContentDecision {
+  facts.size = info.size;
+  facts.lastModifiedMs = mtimeOf(info);
+  facts.etag = etag;
+  return decideContent(
+    responder.command ?? "",
+    responder.headers,
+    facts as RepresentationFacts,
+    responder.etag,
+  );
+}
+
 /**
  * Answers for a resolved file: sends the status and headers and returns what the body is to
  * be copied from, or null when no body follows. A file in `file_cache` whose `stat` still
  * matches is answered from memory; otherwise it is opened, and a small one is read whole
- * (and cached), a large one streamed. A file that shrank after its `Content-Length` was sent
- * ends the response with the connection.
+ * (and cached), a large one streamed (the whole file or the chosen spans). A file that shrank
+ * after its `Content-Length` was sent ends the response with the connection.
  *
  * @param responder The handler.
  * @param path The file's path on disk.
@@ -169,13 +151,11 @@ export async function serveContent(
     // A small file unchanged since it was read: one stat instead of open, fstat and read.
     const cached = cache.get(path, info);
     if (cached !== null) {
-      const decision = decideContent(responder.headers, info);
-      if (decision.status !== 200 && decision.status !== 206) {
-        await sendWithoutContent(responder, decision);
-        return null;
-      }
-      await sendFullHead(responder, contentType, info);
-      return new BytesSource(cached);
+      const etag = entityTagOf(responder, info);
+      return answer(responder, decide(responder, info, etag), contentType, info, etag, {
+        bytes: cached,
+        file: null,
+      });
     }
   }
   const file = open(path);
@@ -183,79 +163,143 @@ export async function serveContent(
     await responder.send_error(404, "File not found");
     return null;
   }
-  let stat: Deno.FileInfo;
+  let source: BodySource | null = null;
+  let fileKept = false;
   try {
-    stat = file.statSync();
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-  if (!stat.isFile) {
-    // Python's open() fails on a directory (a race with the check in send_head).
-    file.close();
-    await responder.send_error(404, "File not found");
-    return null;
-  }
-  const source = new FileSource(file, stat.size);
-  let streamed = false;
-  try {
-    const decision = decideContent(responder.headers, stat);
-    if (decision.status !== 200 && decision.status !== 206) {
-      await sendWithoutContent(responder, decision);
+    const stat = file.statSync();
+    if (!stat.isFile) {
+      // Python's open() fails on a directory (a race with the check in send_head).
+      await responder.send_error(404, "File not found");
       return null;
     }
-    await sendFullHead(responder, contentType, stat);
-    if (stat.size > SMALL_FILE_SIZE) {
-      streamed = true;
+    const etag = entityTagOf(responder, stat);
+    const decision = decide(responder, stat, etag);
+    if (stat.size > SMALL_FILE_SIZE || decision.status !== 200 && decision.status !== 206) {
+      source = await answer(responder, decision, contentType, stat, etag, { bytes: null, file });
+      fileKept = source !== null && !(source instanceof BytesSource);
       return source;
     }
     // A small file is read whole now (one synchronous read of the page cache) and leaves
-    // with the headers in one write.
-    const bytes = source.readAllSync();
+    // with the headers in one write; a range of it is cut from those bytes.
+    const bytes = new FileSource(file, stat.size).readAllSync();
     if (bytes.length < stat.size) {
-      // The file shrank since its size was sent: end the response with the connection.
+      // The file shrank since its size was taken: end the response with the connection.
       responder.close_connection = true;
     } else {
       cache?.put(path, stat, bytes, Date.now());
     }
-    return new BytesSource(bytes);
+    return await answer(responder, decision, contentType, stat, etag, { bytes, file: null });
   } finally {
-    if (!streamed) source.close();
+    if (!fileKept) file.close();
+  }
+}
+
+/** Where the file's bytes come from: in memory, or the open file. */
+type ContentOrigin =
+  | { readonly bytes: Uint8Array; readonly file: null }
+  | { readonly bytes: null; readonly file: Deno.FsFile };
+
+/** Sends the head the decision calls for and returns the body source (or null). */
+async function answer(
+  responder: ContentResponder,
+  decision: ContentDecision,
+  contentType: string,
+  info: Deno.FileInfo,
+  etag: string | null,
+  origin: ContentOrigin,
+): Promise<BodySource | null> {
+  switch (decision.kind) {
+    case "full":
+      responder.send_response(200);
+      responder.send_header("Content-type", contentType);
+      responder.send_header("Content-Length", String(info.size));
+      sendValidators(responder, info, etag);
+      await responder.end_headers();
+      return origin.bytes !== null
+        ? new BytesSource(origin.bytes)
+        : new FileSource(origin.file, info.size);
+    case "single-range": {
+      const { start, length } = decision.span;
+      responder.send_response(206);
+      responder.send_header("Content-type", contentType);
+      responder.send_header("Content-Range", decision.contentRange);
+      responder.send_header("Content-Length", String(length));
+      sendValidators(responder, info, etag);
+      await responder.end_headers();
+      return origin.bytes !== null
+        ? new BytesSource(origin.bytes.subarray(start, start + length))
+        : new FileSpanSource(origin.file, start, length);
+    }
+    case "multiple-ranges": {
+      const plan = planMultipartByteranges(decision.spans, info.size, contentType);
+      responder.send_response(206);
+      responder.send_header("Content-type", plan.contentType);
+      responder.send_header("Content-Length", String(plan.contentLength));
+      sendValidators(responder, info, etag);
+      await responder.end_headers();
+      return new SegmentsSource(plan.segments, origin.file, origin.bytes);
+    }
+    case "not-modified":
+      // CPython's bare 304; with tags on, the tag (RFC 9110 §15.4.5).
+      responder.send_response(304);
+      if (etag !== null) sendEntityTag(responder, etag);
+      await responder.end_headers();
+      return null;
+    case "precondition-failed":
+      await responder.send_error(412);
+      return null;
+    case "range-not-satisfiable":
+      return await sendRangeNotSatisfiable(responder, decision.contentRange);
   }
 }
 
 /**
- * The head of a 200 (a 206 decision is answered so too until span framing exists: a server
- * may always ignore `Range`): type, length and the validators, in CPython's order.
+ * The file's validators: `Last-Modified` (whole seconds), as CPython sends; with tags on,
+ * `ETag` and `Accept-Ranges: bytes` after it.
  */
-function sendFullHead(
+function sendValidators(
   responder: ContentResponder,
-  contentType: string,
   info: Deno.FileInfo,
-): Promise<void> {
-  responder.send_response(200);
-  responder.send_header("Content-type", contentType);
-  responder.send_header("Content-Length", String(info.size));
-  sendValidators(responder, info);
-  return responder.end_headers();
-}
-
-/**
- * The file's validators: `Last-Modified` (whole seconds), as CPython sends; an `ETag` would
- * follow it here.
- */
-function sendValidators(responder: ContentResponder, info: Deno.FileInfo): void {
+  etag: string | null,
+): void {
   responder.send_header(
     "Last-Modified",
     responder.date_time_string(Math.floor(mtimeOf(info) / 1000)),
   );
+  if (etag !== null) sendEntityTag(responder, etag);
 }
 
-/** A 304 with CPython's bare head (no validators), or a 412/416 error answer. */
-function sendWithoutContent(responder: ContentResponder, decision: NoContent): Promise<void> {
-  if (decision.status !== 304) return responder.send_error(decision.status);
-  responder.send_response(304);
-  return responder.end_headers();
+function sendEntityTag(responder: ContentResponder, etag: string): void {
+  responder.send_header("ETag", etag);
+  responder.send_header("Accept-Ranges", "bytes");
+}
+
+/**
+ * 416 with `Content-Range: bytes *\/SIZE` and the handler's error page, logged as
+ * `send_error` logs; the page is returned as the body (HEAD drops it).
+ */
+async function sendRangeNotSatisfiable(
+  responder: ContentResponder,
+  contentRange: string,
+): Promise<BodySource> {
+  const [reason, explanation] = responder.responses[416] ?? ["???", "???"];
+  responder.log_error("code %d, message %s", 416, reason);
+  const page = encoder.encode(percentFormat(responder.error_message_format, {
+    code: 416,
+    message: htmlEscapeNoQuote(reason),
+    explain: htmlEscapeNoQuote(explanation),
+  }));
+  responder.send_response(416, reason);
+  responder.send_header("Content-Range", contentRange);
+  responder.send_header("Content-Type", responder.error_content_type);
+  responder.send_header("Content-Length", String(page.length));
+  await responder.end_headers();
+  return new BytesSource(page);
+}
+
+/** The file's strong entity tag when tags are on, else null. */
+function entityTagOf(responder: ContentResponder, info: Deno.FileInfo): string | null {
+  return responder.etag ? fileEntityTag(mtimeOf(info), info.size) : null;
 }
 
 /** The modification time in milliseconds since the epoch (0 where the platform gives none). */

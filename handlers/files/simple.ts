@@ -37,18 +37,23 @@ export {
   FileSource,
   FileSpanSource,
   ScratchBuffer,
+  SegmentsSource,
 } from "../../io/body_source.ts";
 
 /** Options of {@linkcode SimpleHTTPRequestHandler} beyond Python's positional arguments. */
 export interface SimpleHTTPRequestHandlerOptions {
   /** The directory to serve (default: the server's `directory`, else the working directory). */
   directory?: string;
+  /** Sets {@linkcode SimpleHTTPRequestHandler.etag} (default: the server's `etag`, else off). */
+  etag?: boolean;
 }
 
 /** A server that may name the directory its file handlers serve. */
 export interface DirectoryServerInfo extends ServerInfo {
   /** The directory to serve. */
   directory?: string;
+  /** Whether file handlers send entity tags (`SimpleHTTPRequestHandler.etag`). */
+  etag?: boolean;
 }
 
 /** A lone UTF-16 surrogate (what `unquote(..., errors="surrogatepass")` can produce). */
@@ -138,6 +143,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   file_cache: FileContentCache | null;
   /** The server's memo of recent `stat` results. */
   readonly #recentStats: RecentStats;
+  /**
+   * Send a strong `ETag` (`"<mtime ms hex>-<size hex>"`) and `Accept-Ranges: bytes` with file
+   * answers (200, 206, 304) and evaluate `If-Match`, `If-Unmodified-Since`, `If-None-Match`
+   * and `If-Range` against it (RFC 9110). Off by default: Python sends neither header, and
+   * then only a request carrying `Range` is answered differently from Python (`--etag`).
+   */
+  etag = false;
 
   /**
    * Creates the handler for one connection.
@@ -145,7 +157,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * @param request The connection.
    * @param client_address `(host, port)` of the client.
    * @param server The server.
-   * @param options `directory` to serve.
+   * @param options `directory` to serve, `etag`.
    */
   constructor(
     request: ByteConnection,
@@ -159,6 +171,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.#recentStats = state.recentStats;
     this.directory = options.directory ?? (server as DirectoryServerInfo).directory ??
       Deno.cwd();
+    this.etag = options.etag ?? (server as DirectoryServerInfo).etag ?? this.etag;
   }
 
   /**
@@ -192,7 +205,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * The part shared by GET and HEAD: sends the status and headers and returns what the body
    * is to be copied from, or null when there is no body to send. Resolves the path here (301
    * for a directory without a trailing slash, index page, listing, type); a file is answered
-   * by `serveContent` (`If-Modified-Since`, framing headers, cached, whole or streamed body).
+   * by `serveContent` (preconditions, ranges, framing headers, cached or streamed body).
    */
   async send_head(): Promise<BodySource | null> {
     let path = this.translate_path(this.path);
