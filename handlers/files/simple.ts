@@ -25,6 +25,8 @@ import { BaseHTTPRequestHandler } from "../base.ts";
 import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing.ts";
 import { FileContentCache } from "./file_cache.ts";
 import { serveContent } from "./serve_content.ts";
+import type { UploadSettings } from "./upload.ts";
+import { withUploadForm } from "./upload_form.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 
 export { FileContentCache };
@@ -161,6 +163,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * disk on every request, as CPython does.
    */
   file_cache: FileContentCache | null = DEFAULT_FILE_CACHE;
+  /**
+   * Uploads (`--upload`, `handlers/files/upload.ts`): null, the default, answers PUT and POST
+   * `501 Unsupported method` as CPython does and lists directories without a form.
+   */
+  upload_settings: UploadSettings | null = null;
 
   /**
    * Creates the handler for one connection.
@@ -200,6 +207,20 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     } finally {
       source.close();
     }
+  }
+
+  /** Stores the body as a file when uploads are on (`upload_settings`), else CPython's 501. */
+  async do_PUT(): Promise<void> {
+    if (this.upload_settings === null) return await this.send_error(501, UNSUPPORTED_PUT);
+    const { handlePut } = await import("./upload.ts");
+    await handlePut(this, this.upload_settings);
+  }
+
+  /** Stores a form's files when uploads are on (`upload_settings`), else CPython's 501. */
+  async do_POST(): Promise<void> {
+    if (this.upload_settings === null) return await this.send_error(501, UNSUPPORTED_POST);
+    const { handleFormPost } = await import("./upload.ts");
+    await handleFormPost(this, this.upload_settings);
   }
 
   /** Serves a HEAD request: the same headers as GET, no body. */
@@ -288,6 +309,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       // A symlink's target can change type without the directory changing: not cached.
       if (before !== null && !symlinks) cache?.putDerived(key, before, page, Date.now());
     }
+    if (this.upload_settings !== null) page = withUploadForm(page);
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(page.length));
@@ -343,6 +365,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     return guessType(path, this.extensions_map);
   }
 }
+
+/** What CPython answers a PUT or POST it has no method for (the base class's words). */
+const UNSUPPORTED_PUT = "Unsupported method ('PUT')";
+const UNSUPPORTED_POST = "Unsupported method ('POST')";
 
 /** TypeScript file extensions Deno runs from a URL when they are served as TypeScript. */
 const TYPESCRIPT_EXTENSIONS = /\.(?:ts|mts|cts|tsx)$/i;
