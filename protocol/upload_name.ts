@@ -25,7 +25,8 @@ const encoder = new TextEncoder();
 
 /**
  * Why `name` cannot be one path segment of an upload, or null when it can: it must be
- * non-empty, not `.` or `..`, hold no `/`, `\`, NUL or control character, fit
+ * non-empty, not `.` or `..`, hold no `/`, `\`, NUL or control character nor a lone
+ * surrogate (bytes that are not UTF-8), fit
  * {@linkcode MAX_UPLOAD_NAME_BYTES}, and (unless `allowDotfiles`) not start with a dot.
  *
  * @param name A decoded path segment or file name.
@@ -45,6 +46,7 @@ export function uploadNameProblem(name: string, allowDotfiles = true): string | 
   if (name === "." || name === "..") return "names a parent directory";
   if (name.includes("/") || name.includes("\\")) return "holds a slash or backslash";
   if (CONTROL.test(name)) return "holds a control character";
+  if (!name.isWellFormed()) return "is not valid UTF-8";
   if (!allowDotfiles && name.startsWith(".")) return "starts with a dot";
   if (encoder.encode(name).length > MAX_UPLOAD_NAME_BYTES) return "is too long";
   return null;
