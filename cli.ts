@@ -583,6 +583,13 @@ export async function main(args: string[]): Promise<number> {
     writeStderr(`${PROG}: error: ${message}\n`);
     return 1;
   }
+  if (
+    options.upload &&
+    Deno.permissions.querySync({ name: "write", path: options.directory }).state !== "granted"
+  ) {
+    writeStderr(`${PROG}: error: --upload needs --allow-write for '${options.directory}'\n`);
+    return 1;
+  }
   let Handler: RequestHandlerClass = SimpleHTTPRequestHandler;
   if (options.cgi) Handler = await loadCgiHandler();
   Handler = await withUploadsAndAuth(Handler, options);

@@ -26,6 +26,7 @@ import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing
 import { FileContentCache } from "./file_cache.ts";
 import { serveContent } from "./serve_content.ts";
 import type { UploadSettings } from "./upload.ts";
+export type { UploadSettings } from "./upload.ts";
 import { withUploadForm } from "./upload_form.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 
