@@ -472,3 +472,43 @@ Deno.test("auth: --upload-auth guards writes only; a start-up warning without TL
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("upload: with --cgi, a POST to a script still runs it; elsewhere it uploads", async () => {
+  const root = await Deno.makeTempDir({ prefix: "httpserver-upload-cgi-" });
+  await Deno.mkdir(`${root}/cgi-bin`);
+  await Deno.writeTextFile(
+    `${root}/cgi-bin/echo.sh`,
+    '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nscript got: "\nhead -c "$CONTENT_LENGTH"\n',
+  );
+  await Deno.chmod(`${root}/cgi-bin/echo.sh`, 0o755);
+  const child = Child.spawn(Deno.execPath(), [
+    "run",
+    ...UPLOAD_PERMISSIONS,
+    "--allow-run",
+    "--allow-env",
+    CLI_PATH,
+    "--cgi",
+    "--upload",
+    "-b",
+    "127.0.0.1",
+    "-d",
+    root,
+    "0",
+  ]);
+  try {
+    const { port } = await child.banner();
+    const base = `http://127.0.0.1:${port}`;
+    const script = await fetch(`${base}/cgi-bin/echo.sh`, { method: "POST", body: "hello" });
+    assertEquals(script.status, 200);
+    assertEquals(await script.text(), "script got: hello");
+    const form = new FormData();
+    form.append("files", new Blob(["uploaded"]), "up.txt");
+    const upload = await fetch(`${base}/`, { method: "POST", body: form });
+    assertEquals(upload.status, 201);
+    assertEquals(await upload.text(), "up.txt\n");
+    assertEquals(await Deno.readTextFile(`${root}/up.txt`), "uploaded");
+  } finally {
+    await child.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
