@@ -198,6 +198,19 @@ Deno.test("upload: curl -F stores several files, collisions renamed name (1).ext
         `${base}/sub/`,
       ]);
       assertEquals(result.stdout, "a.txt\nb.bin\na (1).txt\n");
+      const fieldsOnly = await run("curl", [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-F",
+        "comment=x",
+        "-F",
+        `files=@${work}/a.txt;filename=..`,
+        `${base}/`,
+      ]);
+      assertEquals(fieldsOnly.stdout, "400");
       const again = await run("curl", ["-s", "-F", `files=@${work}/a.txt`, `${base}/`]);
       assertEquals(again.stdout, "a (1).txt\n");
       assertEquals(tree(root), ["a (1).txt", "a.txt", "sub/a (1).txt", "sub/a.txt", "sub/b.bin"]);

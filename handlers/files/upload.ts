@@ -263,7 +263,10 @@ async function formPost(handler: UploadHandler, settings: UploadSettings): Promi
   } finally {
     for (const part of parts) removeQuietly(part.temp);
   }
-  if (saved.length > 0) syncDirectory(target);
+  if (saved.length === 0) {
+    throw new ProtocolError(400, "No file to store", "the form holds no file part with a name");
+  }
+  syncDirectory(target);
   handler.log_message("stored %s", saved.join(", "));
   if ((handler.headers.get("Accept") ?? "").includes("text/html")) {
     handler.send_response(303);
