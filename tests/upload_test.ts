@@ -525,3 +525,32 @@ Deno.test("upload: with --cgi, a POST to a script still runs it; elsewhere it up
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("upload: a client that stalls past the timeout leaves nothing (library use)", async () => {
+  const { SimpleHTTPRequestHandler } = await import("../handlers/simple.ts");
+  const { DEFAULT_UPLOAD_SETTINGS } = await import("../handlers/files/upload.ts");
+  const { startServer } = await import("./_helpers.ts");
+  const root = await Deno.makeTempDir({ prefix: "httpserver-upload-stall-" });
+  class Handler extends SimpleHTTPRequestHandler {
+    override directory = root;
+    override timeout = 0.3;
+    override upload_settings = DEFAULT_UPLOAD_SETTINGS;
+    override log_message(): void {}
+  }
+  const running = startServer(Handler);
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: running.port });
+    await conn.write(
+      new TextEncoder().encode("PUT /stall.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"),
+    );
+    await conn.write(new Uint8Array(40));
+    // The server drops the connection after the timeout: the read ends.
+    const n = await conn.read(new Uint8Array(1024)).catch(() => null);
+    assertEquals(n, null);
+    conn.close();
+    assertEquals(tree(root), []);
+  } finally {
+    await running.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
