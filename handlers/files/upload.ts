@@ -168,9 +168,11 @@ async function put(handler: UploadHandler, settings: UploadSettings): Promise<vo
   }
   const body = openBody(handler, settings);
   const temp = tempPath(directory);
+  // `If-None-Match: *` asks for create-only even where replacing is allowed: link, never rename.
+  const replace = settings.overwrite && handler.headers.get("If-None-Match")?.trim() !== "*";
   try {
     await receive(temp, body);
-    if (settings.overwrite) {
+    if (replace) {
       if (preconditionFails(handler, lstatOrNull(target))) {
         throw new ProtocolError(412, "Precondition Failed");
       }
