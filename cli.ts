@@ -45,6 +45,8 @@ import {
 import { StartupError, UsageError } from "./errors.ts";
 import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
 import { writeStderr } from "./io/stderr.ts";
+import { parseByteSize } from "./protocol/upload_name.ts";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "./handlers/files/upload.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
@@ -183,6 +185,61 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
       "(byte ranges are served either way)",
   }),
   row({
+    kind: "flag",
+    flags: ["--upload"],
+    key: "upload",
+    default: false,
+    help: "accept uploads: PUT to a file path, multipart/form-data POST to a directory " +
+      "(stored atomically; an existing file is not replaced)",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--overwrite"],
+    key: "overwrite",
+    default: false,
+    requires: "--upload",
+    help: "let uploads replace existing files",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--mkdir"],
+    key: "mkdir",
+    default: false,
+    requires: "--upload",
+    help: "let PUT create missing directories",
+  }),
+  row({
+    kind: "value",
+    flags: ["--max-upload-size"],
+    metavar: "SIZE",
+    key: "max_upload_size",
+    default: DEFAULT_MAX_UPLOAD_BYTES,
+    parse: parseUploadSize,
+    requires: "--upload",
+    help: "refuse request bodies larger than SIZE bytes (K, M, G suffixes; default: 1G)",
+  }),
+  row({
+    kind: "value",
+    flags: ["--auth"],
+    metavar: "USER:PASSWORD",
+    key: "auth",
+    default: [],
+    repeat: true,
+    parse: parseAuthSpec,
+    help: "require HTTP Basic auth for every request (repeatable; USER:sha256:HEX gives " +
+      "the password's SHA-256 instead)",
+  }),
+  row({
+    kind: "value",
+    flags: ["--upload-auth"],
+    metavar: "USER:PASSWORD",
+    key: "upload_auth",
+    default: [],
+    repeat: true,
+    parse: parseAuthSpec,
+    help: "require these credentials for uploads (PUT, POST) only (repeatable)",
+  }),
+  row({
     kind: "positional",
     flags: [],
     name: "port",
@@ -235,6 +292,18 @@ export interface CliOptions {
   max_connections: number;
   /** `--etag`: file handlers send entity tags (`SimpleHTTPRequestHandler.etag`). */
   etag: boolean;
+  /** `--upload`: accept PUT and form uploads. */
+  upload: boolean;
+  /** `--overwrite`: uploads may replace files. */
+  overwrite: boolean;
+  /** `--mkdir`: PUT may create directories. */
+  mkdir: boolean;
+  /** `--max-upload-size`: most bytes of a request body. */
+  max_upload_size: number;
+  /** `--auth`: `USER:PASSWORD` or `USER:sha256:HEX`, every request. */
+  auth: string[];
+  /** `--upload-auth`: the same, for uploads only. */
+  upload_auth: string[];
   /** `-h` was given. */
   help: boolean;
 }
@@ -274,6 +343,21 @@ function parsePort(text: string): number {
     throw new ArgumentValueError(`invalid int value: '${text}'`);
   }
   return Number(trimmed.replaceAll("_", ""));
+}
+
+/** A `--max-upload-size` value: bytes, with an optional K/M/G suffix. */
+function parseUploadSize(text: string): number {
+  const bytes = parseByteSize(text);
+  if (bytes === null) throw new ArgumentValueError(`invalid size value: '${text}'`);
+  return bytes;
+}
+
+/** A `--auth` value: checked for its `USER:` part here, hashed when the server starts. */
+function parseAuthSpec(text: string): string {
+  if (text.indexOf(":") <= 0) {
+    throw new ArgumentValueError(`expected USER:PASSWORD or USER:sha256:HEX, not '${text}'`);
+  }
+  return text;
 }
 
 /** The TLS key's password: the file's text, whitespace stripped. */
@@ -517,9 +601,17 @@ export async function main(args: string[]): Promise<number> {
     writeStderr(`${PROG}: error: ${message}\n`);
     return 1;
   }
+  if (
+    options.upload &&
+    Deno.permissions.querySync({ name: "write", path: options.directory }).state !== "granted"
+  ) {
+    writeStderr(`${PROG}: error: --upload needs --allow-write for '${options.directory}'\n`);
+    return 1;
+  }
   let Handler: RequestHandlerClass = SimpleHTTPRequestHandler;
   if (options.cgi) Handler = await loadCgiHandler();
   if (options.etag) Handler = subclassWithEtag(Handler);
+  Handler = await withUploadsAndAuth(Handler, options);
   let httpsFactory: TestOptions["httpsFactory"];
   if (options.tls_cert !== undefined) httpsFactory = await loadHttpsFactory();
   try {
@@ -550,6 +642,53 @@ async function loadCgiHandler(): Promise<RequestHandlerClass> {
   // Loaded only for --cgi, so plain runs never load the CGI machinery.
   const cgi = await import("./handlers/cgi.ts");
   return cgi.CGIHTTPRequestHandler as unknown as RequestHandlerClass;
+}
+
+/**
+ * The handler class with `--upload` and `--auth`/`--upload-auth` applied (the class itself
+ * when neither is given); warns when passwords would cross a network in clear text.
+ */
+async function withUploadsAndAuth(
+  HandlerClass: RequestHandlerClass,
+  options: CliOptions,
+): Promise<RequestHandlerClass> {
+  let Handler = HandlerClass as unknown as typeof SimpleHTTPRequestHandler;
+  if (options.upload) {
+    const settings = {
+      overwrite: options.overwrite,
+      mkdir: options.mkdir,
+      maxBytes: options.max_upload_size,
+      allowDotfiles: true,
+    };
+    Handler = class extends Handler {
+      override upload_settings = settings;
+    };
+  }
+  if (options.auth.length > 0 || options.upload_auth.length > 0) {
+    // Loaded only with --auth, so plain runs never load node:crypto.
+    const { BasicAuthGate, parseCredential } = await import("./handlers/auth.ts");
+    const gate = new BasicAuthGate({
+      readers: options.auth.map(parseCredential),
+      writers: options.upload_auth.map(parseCredential),
+    });
+    Handler = class extends Handler {
+      override access_control = gate;
+    };
+    if (options.tls_cert === undefined && !isLoopback(options.bind)) {
+      writeStderr(
+        `${PROG}: warning: --auth without TLS on ${options.bind ?? "all interfaces"}: ` +
+          "passwords cross the network readable by anyone on the path (use --tls-cert, " +
+          "or bind 127.0.0.1)\n",
+      );
+    }
+  }
+  return Handler as unknown as RequestHandlerClass;
+}
+
+/** Whether a `--bind` address only reaches this machine. */
+function isLoopback(bind: string | undefined): boolean {
+  if (bind === undefined) return false;
+  return bind === "localhost" || bind === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bind);
 }
 
 async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {

@@ -440,3 +440,92 @@ export class StartupError extends Error {
     this.name = "StartupError";
   }
 }
+
+/**
+ * A chunked request body that breaks RFC 9112's framing (a bad chunk size line, a missing
+ * CRLF after a chunk, an over-long trailer): answered `400 Bad chunked body`.
+ */
+export class ChunkedBodyError extends ProtocolError {
+  /**
+   * Creates the error.
+   *
+   * @param explain What is wrong with the framing.
+   */
+  constructor(explain: string) {
+    super(400, "Bad chunked body", explain);
+    this.name = "ChunkedBodyError";
+  }
+}
+
+/**
+ * A request body without a `Content-Length` that grew past the upload limit while it was
+ * read (chunked): answered 413 and the reading stops there.
+ */
+export class UploadLimitExceededError extends ProtocolError {
+  /** The limit passed, in bytes. */
+  readonly limit: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param limit The limit passed, in bytes.
+   */
+  constructor(limit: number) {
+    super(413, "Content Too Large", `the request body is more than the limit of ${limit} bytes`);
+    this.name = "UploadLimitExceededError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * The client stopped sending an upload before its end (closed or reset the connection): the
+ * partial file is removed and nothing is answered.
+ */
+export class UploadIncompleteError extends Error {
+  /** Bytes received before the connection ended. */
+  readonly received: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param received Bytes received before the connection ended.
+   */
+  constructor(received: number) {
+    super(`upload ended after ${received} bytes, before the end of the body`);
+    this.name = "UploadIncompleteError";
+    this.received = received;
+  }
+}
+
+/**
+ * A `multipart/form-data` body the parser refused (no boundary, broken framing, too many
+ * parts): answered `400 Bad multipart body`.
+ */
+export class MultipartBodyError extends ProtocolError {
+  /**
+   * Creates the error.
+   *
+   * @param explain What the parser reported.
+   */
+  constructor(explain: string) {
+    super(400, "Bad multipart body", explain);
+    this.name = "MultipartBodyError";
+  }
+}
+
+/**
+ * The file system ran out of space (`ENOSPC`) or quota (`EDQUOT`) while an upload was
+ * written: answered `507 Insufficient Storage`, the partial file removed.
+ */
+export class InsufficientStorageError extends ProtocolError {
+  /**
+   * Creates the error.
+   *
+   * @param cause The file system's error.
+   */
+  constructor(cause: unknown) {
+    super(507, "Insufficient Storage", "no space left on the server's disk");
+    this.name = "InsufficientStorageError";
+    this.cause = cause;
+  }
+}

@@ -146,6 +146,15 @@ function copyPairs(pairs: readonly HeaderPair[]): [string, string][] {
   return pairs.map((pair): [string, string] => [pair[0], pair[1]]);
 }
 
+/** A gate every request passes before its `do_*` method (see `access_control`). */
+export interface AccessControl {
+  /**
+   * Lets the request through (true), or answers it itself (a 401, sent and flushed) and
+   * stops it (false).
+   */
+  check(handler: BaseHTTPRequestHandler): boolean | Promise<boolean>;
+}
+
 /**
  * The base request handler. Subclass it and add `do_GET`, `do_POST`, ... methods.
  *
@@ -216,6 +225,11 @@ export class BaseHTTPRequestHandler {
   wfile!: WFile;
   /** Set to end the connection after the current request. */
   close_connection: boolean = true;
+  /**
+   * Checked on every request once its head is parsed, before any `do_*` method runs
+   * (`--auth`, `handlers/auth.ts`); null, the default, lets every request through.
+   */
+  access_control: AccessControl | null = null;
   /** The request line as read, line end included. */
   /** The request line as latin-1 text (the bytes of `raw_requestline`, one char each). */
   #rawRequestline = "";
@@ -372,6 +386,7 @@ export class BaseHTTPRequestHandler {
       if (typeof parsed !== "boolean") parsed = await parsed;
       this.#clock.headEnded();
       if (!parsed) return;
+      if (this.access_control !== null && !(await this.access_control.check(this))) return;
       const command = this.command as string;
       const method = (this as unknown as Record<string, unknown>)[dispatchName(command)];
       if (typeof method !== "function") {

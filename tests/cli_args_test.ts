@@ -35,6 +35,13 @@ const DEFAULTS: Partial<CliOptions> = {
   idle_timeout: 75,
   max_connections: 1024,
   help: false,
+  etag: false,
+  upload: false,
+  overwrite: false,
+  mkdir: false,
+  max_upload_size: 1024 ** 3,
+  auth: [],
+  upload_auth: [],
 };
 
 const CLI_CASES: Array<[args: string[], expected: Partial<CliOptions> | string]> = [
@@ -118,6 +125,28 @@ const CLI_CASES: Array<[args: string[], expected: Partial<CliOptions> | string]>
     "Failed to read TLS password file: [Errno 2] No such file or directory: '/nonexistent/httpserver-pw'",
   ],
   [["--tls-cert=c", "--tls-key=k"], { ...DEFAULTS, tls_cert: "c", tls_key: "k" }],
+  // Uploads and auth (issue #16).
+  [["--upload", "--overwrite", "--mkdir", "--max-upload-size", "64k"], {
+    ...DEFAULTS,
+    upload: true,
+    overwrite: true,
+    mkdir: true,
+    max_upload_size: 65536,
+  }],
+  [["--overwrite"], "--overwrite requires --upload to be set"],
+  [
+    ["--upload", "--max-upload-size", "1.5G"],
+    "argument --max-upload-size: invalid size value: '1.5G'",
+  ],
+  [["--auth", "a:b", "--auth=c:sha256:00", "--upload-auth", "u:p"], {
+    ...DEFAULTS,
+    auth: ["a:b", "c:sha256:00"],
+    upload_auth: ["u:p"],
+  }],
+  [
+    ["--auth", "nocolon"],
+    "argument --auth: expected USER:PASSWORD or USER:sha256:HEX, not 'nocolon'",
+  ],
 ];
 
 for (const [args, expected] of CLI_CASES) {

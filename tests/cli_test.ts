@@ -20,7 +20,9 @@ const NO_IPV6 = hasIPv6Loopback() ? "" : " — SKIPPED: this machine cannot list
 const USAGE = `usage: cli.ts [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
               [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
               [--header-timeout SECONDS] [--idle-timeout SECONDS]
-              [--max-connections N] [--etag]
+              [--max-connections N] [--etag] [--upload] [--overwrite]
+              [--mkdir] [--max-upload-size SIZE] [--auth USER:PASSWORD]
+              [--upload-auth USER:PASSWORD]
               [port]
 `;
 
@@ -51,6 +53,19 @@ options:
   --etag                send entity tags with files and honour conditional
                         requests against them (byte ranges are served either
                         way)
+  --upload              accept uploads: PUT to a file path, multipart/form-
+                        data POST to a directory (stored atomically; an
+                        existing file is not replaced)
+  --overwrite           let uploads replace existing files
+  --mkdir               let PUT create missing directories
+  --max-upload-size SIZE
+                        refuse request bodies larger than SIZE bytes (K, M, G
+                        suffixes; default: 1G)
+  --auth USER:PASSWORD  require HTTP Basic auth for every request (repeatable;
+                        USER:sha256:HEX gives the password's SHA-256 instead)
+  --upload-auth USER:PASSWORD
+                        require these credentials for uploads (PUT, POST) only
+                        (repeatable)
 `;
 
 /** Python's request log line, e.g. `127.0.0.1 - - [22/Nov/2026 03:37:01] "GET / HTTP/1.1" 200 -`. */

@@ -393,10 +393,12 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     }
   }
 
-  /** Serves a POST: runs the script, or `501 Can only POST to CGI scripts` elsewhere. */
-  async do_POST(): Promise<void> {
+  /** Serves a POST: runs the script, stores a form upload (`--upload`), else CPython's 501. */
+  override async do_POST(): Promise<void> {
     if (this.is_cgi()) {
       await this.run_cgi();
+    } else if (this.upload_settings !== null) {
+      await super.do_POST();
     } else {
       await this.send_error(501, "Can only POST to CGI scripts");
     }

@@ -26,6 +26,9 @@ import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing
 import { FileContentCache } from "./file_cache.ts";
 import { fileStateFor, type RecentStats } from "./server_file_state.ts";
 import { serveContent } from "./serve_content.ts";
+import type { UploadSettings } from "./upload.ts";
+export type { UploadSettings } from "./upload.ts";
+import { withUploadForm } from "./upload_form.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 
 export { FileContentCache };
@@ -150,6 +153,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * then only a request carrying `Range` is answered differently from Python (`--etag`).
    */
   etag = false;
+  /**
+   * Uploads (`--upload`, `handlers/files/upload.ts`): null, the default, answers PUT and POST
+   * `501 Unsupported method` as CPython does and lists directories without a form.
+   */
+  upload_settings: UploadSettings | null = null;
 
   /**
    * Creates the handler for one connection.
@@ -193,6 +201,20 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     } finally {
       source.close();
     }
+  }
+
+  /** Stores the body as a file when uploads are on (`upload_settings`), else CPython's 501. */
+  async do_PUT(): Promise<void> {
+    if (this.upload_settings === null) return await this.send_error(501, UNSUPPORTED_PUT);
+    const { handlePut } = await import("./upload.ts");
+    await handlePut(this, this.upload_settings);
+  }
+
+  /** Stores a form's files when uploads are on (`upload_settings`), else CPython's 501. */
+  async do_POST(): Promise<void> {
+    if (this.upload_settings === null) return await this.send_error(501, UNSUPPORTED_POST);
+    const { handleFormPost } = await import("./upload.ts");
+    await handleFormPost(this, this.upload_settings);
   }
 
   /** Serves a HEAD request: the same headers as GET, no body. */
@@ -281,6 +303,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       // A symlink's target can change type without the directory changing: not cached.
       if (before !== null && !symlinks) cache?.putDerived(key, before, page, Date.now());
     }
+    if (this.upload_settings !== null) page = withUploadForm(page);
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(page.length));
@@ -338,6 +361,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     return guessType(path, this.extensions_map);
   }
 }
+
+/** What CPython answers a PUT or POST it has no method for (the base class's words). */
+const UNSUPPORTED_PUT = "Unsupported method ('PUT')";
+const UNSUPPORTED_POST = "Unsupported method ('POST')";
 
 /** TypeScript file extensions Deno runs from a URL when they are served as TypeScript. */
 const TYPESCRIPT_EXTENSIONS = /\.(?:ts|mts|cts|tsx)$/i;
