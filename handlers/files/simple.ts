@@ -26,8 +26,17 @@ import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing
 import { FileContentCache } from "./file_cache.ts";
 import { serveContent } from "./serve_content.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
+import {
+  choosePrecompressed,
+  isSpaRoute,
+  preflightHeaders,
+  responseHeaderPairs,
+  type ResponseHeaders,
+  servedMethods,
+} from "./web_app.ts";
 
 export { FileContentCache };
+export type { ResponseHeaders };
 export {
   type BodySource,
   BytesSource,
@@ -42,12 +51,29 @@ export {
 export interface SimpleHTTPRequestHandlerOptions {
   /** The directory to serve (default: the server's `directory`, else the working directory). */
   directory?: string;
+  /**
+   * Headers added to every 200 file and listing answer (CPython 3.15's `response_headers=`
+   * keyword; default: the server's `response_headers`).
+   */
+  response_headers?: ResponseHeaders | null;
 }
 
 /** A server that may name the directory its file handlers serve. */
 export interface DirectoryServerInfo extends ServerInfo {
   /** The directory to serve. */
   directory?: string;
+  /** Headers for every 200 file and listing answer (CPython 3.15's `response_headers`). */
+  response_headers?: ResponseHeaders | null;
+}
+
+/** Which answer `end_headers` is ending, for the headers that only some answers get. */
+const enum Answer {
+  /** Any other answer (errors, redirects, preflights). */
+  Other,
+  /** A file's answer from `serveContent` (200, 206, 304 or an error). */
+  File,
+  /** A directory listing. */
+  Listing,
 }
 
 /** A lone UTF-16 surrogate (what `unquote(..., errors="surrogatepass")` can produce). */
@@ -161,6 +187,41 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * disk on every request, as CPython does.
    */
   file_cache: FileContentCache | null = DEFAULT_FILE_CACHE;
+  /**
+   * Headers added, after CPython's own, to every 200 answer with a file or a listing: a
+   * mapping or `(name, value)` pairs (CPython 3.15's `response_headers`; `-H NAME VALUE`).
+   * null: none.
+   */
+  response_headers: ResponseHeaders | null = null;
+  /**
+   * CORS (ours): `Access-Control-Allow-Origin: *` on every answer and preflight `OPTIONS`
+   * answered 204; when false, `OPTIONS` gets Python's 501.
+   */
+  cors: boolean = false;
+  /** `Cache-Control` value for file answers (200, 206, 304); null: none (ours). */
+  cache_control: string | null = null;
+  /**
+   * The single-page app's entry page, a path under `directory` (`index.html`): a GET or HEAD
+   * for a missing extensionless path from a client that accepts HTML gets it with 200.
+   * null: off (ours).
+   */
+  spa: string | null = null;
+  /**
+   * Status → page file (under `directory` unless absolute) whose bytes `send_error` sends,
+   * with the error's status, instead of the HTML template (ours).
+   */
+  error_pages: Readonly<Record<number, string>> = {};
+  /**
+   * Serve precompressed siblings (`a.js.br`, `a.js.zst`, `a.js.gz`) to clients that accept
+   * that coding, with `Vary: Accept-Encoding` on every file answer (ours).
+   */
+  compress: boolean = false;
+  /** The answer `end_headers` will end (set around file and listing answers). */
+  #answer: Answer = Answer.Other;
+  /** The content coding of the file being answered, or null for identity. */
+  #coding: string | null = null;
+  /** `response_headers` as checked pairs, once used. */
+  #extraHeaders: [string, string][] | null = null;
 
   /**
    * Creates the handler for one connection.
@@ -179,6 +240,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     super(request, client_address, server);
     this.directory = options.directory ?? (server as DirectoryServerInfo).directory ??
       Deno.cwd();
+    const headers = options.response_headers ?? (server as DirectoryServerInfo).response_headers;
+    if (headers !== undefined && headers !== null) this.response_headers = headers;
   }
 
   /**
@@ -217,6 +280,17 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   async send_head(): Promise<BodySource | null> {
     let path = this.translate_path(this.path);
     let info = this.#stat(path);
+    if (
+      info === null && this.spa !== null &&
+      isSpaRoute(this.command ?? "", this.path, this.headers.get("Accept"))
+    ) {
+      const entry = this.translate_path("/" + this.spa);
+      const entryInfo = statOrNull(entry);
+      if (entryInfo?.isFile) {
+        path = entry;
+        info = entryInfo;
+      }
+    }
     if (info?.isDirectory) {
       // Python's urlsplit may raise ValueError here (`http://[x/../../dir`): the error
       // propagates and the connection is dropped unanswered, as in CPython.
@@ -246,7 +320,105 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       await this.send_error(404, "File not found");
       return null;
     }
-    return await serveContent(this, path, info, ctype, openForReading);
+    this.#answer = Answer.File;
+    try {
+      if (this.compress && !this.headers.has("Range")) {
+        // Ranges are answered on the identity representation.
+        const sibling = choosePrecompressed(path, this.headers.get("Accept-Encoding"), statOrNull);
+        if (sibling !== null) {
+          this.#coding = sibling.coding;
+          return await serveContent(this, sibling.path, sibling.info, ctype, openForReading);
+        }
+      }
+      return await serveContent(this, path, info, ctype, openForReading);
+    } finally {
+      this.#answer = Answer.Other;
+      this.#coding = null;
+    }
+  }
+
+  /**
+   * As in the base class; adds the headers of the features switched on (`cors`,
+   * `response_headers`, `cache_control`, `compress`) to the answers they apply to.
+   */
+  override end_headers(): Promise<void> {
+    if (this.cors || this.#answer !== Answer.Other) this.#addWebAppHeaders();
+    return super.end_headers();
+  }
+
+  #addWebAppHeaders(): void {
+    const code = this.response_head.code;
+    if (code < 200) return;
+    const answer = this.#answer;
+    if (answer !== Answer.Other && code === 200 && this.response_headers !== null) {
+      this.#extraHeaders ??= responseHeaderPairs(this.response_headers);
+      for (const [name, value] of this.#extraHeaders) this.send_header(name, value);
+    }
+    if (answer === Answer.File && (code === 200 || code === 206 || code === 304)) {
+      if (this.cache_control !== null) this.send_header("Cache-Control", this.cache_control);
+      if (this.compress) {
+        if (this.#coding !== null && code === 200) {
+          this.send_header("Content-Encoding", this.#coding);
+        }
+        this.send_header("Vary", "Accept-Encoding");
+      }
+    }
+    if (this.cors) this.send_header("Access-Control-Allow-Origin", "*");
+  }
+
+  /**
+   * With `cors`: answers a CORS preflight (`Origin` and `Access-Control-Request-Method`) 204
+   * with the methods served, the request headers asked for and a max age, and any other
+   * `OPTIONS` 204 with `Allow`. Without it: Python's `501 Unsupported method ('OPTIONS')`.
+   */
+  async do_OPTIONS(): Promise<void> {
+    if (!this.cors) {
+      await this.send_error(501, "Unsupported method ('OPTIONS')");
+      return;
+    }
+    const methods = servedMethods(this);
+    this.send_response(204);
+    if (this.headers.has("Origin") && this.headers.has("Access-Control-Request-Method")) {
+      const requested = this.headers.get("Access-Control-Request-Headers");
+      for (const [name, value] of preflightHeaders(methods, requested)) {
+        this.send_header(name, value);
+      }
+    } else {
+      this.send_header("Allow", methods.join(", "));
+    }
+    await this.end_headers();
+  }
+
+  /**
+   * As in the base class, except for a status in `error_pages`: that file's bytes, its type
+   * from `guess_type`, with the error's status line and `Connection: close` (the template
+   * answer when the file cannot be read).
+   *
+   * @param code The status.
+   * @param message The reason phrase.
+   * @param explain The template's explanation.
+   */
+  override async send_error(code: number, message?: string, explain?: string): Promise<void> {
+    const page = this.error_pages[code];
+    if (page === undefined) return await super.send_error(code, message, explain);
+    const file = page.startsWith("/") ? page : joinPath(this.directory, page);
+    let body: Uint8Array;
+    try {
+      body = Deno.readFileSync(file);
+    } catch {
+      return await super.send_error(code, message, explain);
+    }
+    const reason = message ?? this.responses[code]?.[0] ?? "???";
+    this.log_error("code %d, message %s", code, reason);
+    this.send_response(code, reason);
+    this.send_header("Connection", "close");
+    const withBody = code >= 200 && code !== 204 && code !== 205 && code !== 304;
+    if (withBody) {
+      this.send_header("Content-Type", this.guess_type(file));
+      this.send_header("Content-Length", String(body.length));
+    }
+    await this.end_headers();
+    if (this.command !== "HEAD" && withBody && body.length > 0) await this.wfile.write(body);
   }
 
   /**
@@ -291,7 +463,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(page.length));
-    await this.end_headers();
+    this.#answer = Answer.Listing;
+    try {
+      await this.end_headers();
+    } finally {
+      this.#answer = Answer.Other;
+    }
     return new BytesSource(page);
   }
 
