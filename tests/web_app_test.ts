@@ -1,0 +1,297 @@
+// Serving a web app (#14): -H/response_headers (CPython 3.15), CORS, Cache-Control, the SPA
+// fallback, error pages and precompressed siblings, through real clients (curl and Python's
+// http.client) against an in-process server, plus the pure parsers they rest on. With none of
+// the options on, the parity tests keep CPython's bytes.
+import { assert, assertEquals, assertMatch, assertThrows } from "../deps.ts";
+
+function assertFalse(condition: boolean, message?: string): void {
+  assert(!condition, message);
+}
+import { HeaderFieldError } from "../errors.ts";
+import { acceptsHtml, chooseCoding, parseAcceptEncoding } from "../protocol/accept_encoding.ts";
+import { isFieldValue, isToken, parseTokenList } from "../protocol/header_syntax.ts";
+import { SimpleHTTPRequestHandler } from "../handlers/simple.ts";
+import type { RequestHandlerClass } from "../handlers/base.ts";
+import { choosePrecompressed, responseHeaderPairs } from "../handlers/files/web_app.ts";
+import { findPython313, startServer } from "./_helpers.ts";
+import { Child } from "./_cli_process.ts";
+
+Deno.test("accept-encoding: q-values, q=0 refuses, * and malformed elements", () => {
+  const a = parseAcceptEncoding("gzip;q=0.5, br, zstd;q=0");
+  assertEquals(chooseCoding(a, ["br", "zstd", "gzip"]), "br");
+  assertEquals(chooseCoding(a, ["zstd"]), null);
+  assertEquals(chooseCoding(parseAcceptEncoding("gzip, br;q=0.9"), ["br", "gzip"]), "gzip");
+  assertEquals(chooseCoding(parseAcceptEncoding("*;q=0.2, gzip;q=0"), ["br", "gzip"]), "br");
+  assertEquals(chooseCoding(parseAcceptEncoding("identity"), ["gzip"]), null);
+  assertEquals(chooseCoding(parseAcceptEncoding("x-gzip"), ["gzip"]), "gzip");
+  // Malformed elements are skipped; the rest still count.
+  for (const bad of ["gzip;q=2", "gzip;q=abc", "gzip;;", "g zip", ";;;,,,", "gzip;q", "\u0100"]) {
+    assertEquals(chooseCoding(parseAcceptEncoding(bad), ["gzip"]), null, bad);
+  }
+  assertEquals(chooseCoding(parseAcceptEncoding("gzip;q=abc, br"), ["gzip", "br"]), "br");
+  assertEquals(chooseCoding(parseAcceptEncoding(undefined), ["gzip"]), null);
+});
+
+Deno.test("accept: HTML asked for explicitly, not by */* alone", () => {
+  assert(acceptsHtml("text/html,application/xhtml+xml,*/*;q=0.8"));
+  assert(acceptsHtml("application/xhtml+xml"));
+  assertFalse(acceptsHtml("*/*"));
+  assertFalse(acceptsHtml("text/html;q=0"));
+  assertFalse(acceptsHtml(undefined));
+  assertFalse(acceptsHtml("text/html;q=bogus"));
+});
+
+Deno.test("header syntax: tokens, field values, token lists", () => {
+  assert(isToken("Cross-Origin-Embedder-Policy"));
+  for (const bad of ["", "a b", "a:b", "a\r\n", "é", "a(b)"]) assertFalse(isToken(bad), bad);
+  assert(isFieldValue("max-age=3600, immutable"));
+  assert(isFieldValue(""));
+  assert(isFieldValue("caf\u00e9"));
+  for (const bad of [" a", "a ", "a\r\nb", "a\0", "a\x01", "\u0100"]) {
+    assertFalse(isFieldValue(bad));
+  }
+  assertEquals(parseTokenList(" a, ,b "), ["a", "b"]);
+  assertEquals(parseTokenList("a b"), null);
+});
+
+Deno.test("response_headers: a mapping or pairs; a bad field is a HeaderFieldError", () => {
+  assertEquals(responseHeaderPairs({ A: "1" }), [["A", "1"]]);
+  assertEquals(responseHeaderPairs([["A", "1"], ["A", "2"]]), [["A", "1"], ["A", "2"]]);
+  assertEquals(responseHeaderPairs(new Map([["B", "x"]])), [["B", "x"]]);
+  assertThrows(() => responseHeaderPairs({ "Bad Name": "x" }), HeaderFieldError);
+  assertThrows(() => responseHeaderPairs([["X", "a\r\nSet-Cookie: y"]]), HeaderFieldError);
+  assertThrows(() => responseHeaderPairs([["X", "a\0"]]), HeaderFieldError);
+});
+
+/** A served tree: an app, a precompressed bundle, a truncated .gz, error and entry pages. */
+async function makeSite(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "httpserver-webapp-" });
+  await Deno.writeTextFile(`${dir}/index.html`, "<!doctype html><title>app</title>");
+  await Deno.mkdir(`${dir}/sub`);
+  await Deno.writeTextFile(`${dir}/404.html`, "<p>custom not found</p>");
+  const js = "console.log('hello');\n".repeat(2000);
+  await Deno.writeTextFile(`${dir}/app.js`, js);
+  const gz = new Uint8Array(
+    await new Response(
+      new Blob([js]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  await Deno.writeFile(`${dir}/app.js.gz`, gz);
+  await Deno.writeTextFile(`${dir}/t.js`, "x");
+  await Deno.writeFile(`${dir}/t.js.gz`, gz.subarray(0, 10));
+  return dir;
+}
+
+/** `curl -si` output (head and body) for `url` with extra arguments. */
+async function curl(url: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command("curl", {
+    args: ["-si", "--max-time", "10", ...args, url],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder("latin1").decode(out.stdout);
+}
+
+/** The head of a `curl -si` answer, lines without CR. */
+function head(response: string): string[] {
+  return response.split("\r\n\r\n")[0].split("\r\n");
+}
+
+function handlerWith(settings: Partial<SimpleHTTPRequestHandler>): RequestHandlerClass {
+  return class extends SimpleHTTPRequestHandler {
+    constructor(...args: ConstructorParameters<typeof SimpleHTTPRequestHandler>) {
+      super(...args);
+      Object.assign(this, settings);
+    }
+    override log_message(): void {}
+  } as unknown as RequestHandlerClass;
+}
+
+Deno.test("web app over curl: headers, CORS, Cache-Control, SPA, error page, siblings", async () => {
+  const dir = await makeSite();
+  const running = startServer(handlerWith({
+    cors: true,
+    cache_control: "no-store",
+    spa: "index.html",
+    error_pages: { 404: "404.html" },
+    compress: true,
+  }));
+  running.server.directory = dir;
+  running.server.response_headers = [
+    ["Cross-Origin-Opener-Policy", "same-origin"],
+    ["Cross-Origin-Embedder-Policy", "require-corp"],
+  ];
+  const base = running.base;
+  try {
+    // A 200 file answer: CPython's headers, then -H's, then ours.
+    const file = head(await curl(`${base}/index.html`));
+    assertEquals(file[0], "HTTP/1.0 200 OK");
+    assertEquals(file.slice(3), [
+      "Content-type: text/html",
+      "Content-Length: 33",
+      file[5],
+      "Cross-Origin-Opener-Policy: same-origin",
+      "Cross-Origin-Embedder-Policy: require-corp",
+      "Cache-Control: no-store",
+      "Vary: Accept-Encoding",
+      "Access-Control-Allow-Origin: *",
+    ]);
+    // A listing gets -H's headers; a 301 gets only CORS.
+    const listing = head(await curl(`${base}/sub/`));
+    assert(listing.includes("Cross-Origin-Opener-Policy: same-origin"));
+    assertFalse(listing.some((l) => l.startsWith("Cache-Control")));
+    const redirect = head(await curl(`${base}/sub`));
+    assertEquals(redirect[0], "HTTP/1.0 301 Moved Permanently");
+    assertFalse(redirect.some((l) => l.startsWith("Cross-Origin")));
+    assert(redirect.includes("Access-Control-Allow-Origin: *"));
+    // 304: Cache-Control and Vary, not -H's headers.
+    const later = new Date(Date.now() + 3600_000).toUTCString();
+    const notModified = head(await curl(`${base}/index.html`, "-H", `If-Modified-Since: ${later}`));
+    assertEquals(notModified[0], "HTTP/1.0 304 Not Modified");
+    assert(notModified.includes("Cache-Control: no-store"));
+    assertFalse(notModified.some((l) => l.startsWith("Cross-Origin")));
+    // Preflight.
+    const preflight = head(
+      await curl(
+        `${base}/app.js`,
+        "-X",
+        "OPTIONS",
+        "-H",
+        "Origin: http://other.test:1",
+        "-H",
+        "Access-Control-Request-Method: GET",
+        "-H",
+        "Access-Control-Request-Headers: x-token, content-type",
+      ),
+    );
+    assertEquals(preflight[0], "HTTP/1.0 204 No Content");
+    assertEquals(preflight.slice(3), [
+      "Access-Control-Allow-Methods: GET, HEAD, OPTIONS",
+      "Access-Control-Allow-Headers: x-token, content-type",
+      "Access-Control-Max-Age: 7200",
+      "Access-Control-Allow-Origin: *",
+    ]);
+    assertFalse(preflight.some((l) => /credentials/i.test(l)));
+    // A malformed Origin or request-header list breaks nothing.
+    const odd = head(
+      await curl(
+        `${base}/x`,
+        "-X",
+        "OPTIONS",
+        "-H",
+        "Origin: \x7f\xff%%",
+        "-H",
+        "Access-Control-Request-Method: GET",
+        "-H",
+        "Access-Control-Request-Headers: a b, (c)",
+      ),
+    );
+    assertEquals(odd[0], "HTTP/1.0 204 No Content");
+    assertFalse(odd.some((l) => l.startsWith("Access-Control-Allow-Headers")));
+    // SPA: a client-side route from a browser; a missing asset stays 404 (custom page).
+    const route = await curl(`${base}/users/42?tab=1`, "-H", "Accept: text/html");
+    assertEquals(head(route)[0], "HTTP/1.0 200 OK");
+    assert(route.endsWith("<!doctype html><title>app</title>"));
+    const asset = await curl(`${base}/missing.js`, "-H", "Accept: text/html");
+    assertEquals(head(asset)[0], "HTTP/1.0 404 File not found");
+    assert(asset.endsWith("<p>custom not found</p>"));
+    assert(head(asset).includes("Access-Control-Allow-Origin: *"));
+    assertEquals(head(await curl(`${base}/users/42`))[0], "HTTP/1.0 404 File not found");
+    // Precompressed sibling: curl --compressed decodes it to the original.
+    const js = await Deno.readTextFile(`${dir}/app.js`);
+    const decoded = await curl(`${base}/app.js`, "--compressed");
+    assert(head(decoded).includes("Content-Encoding: gzip"));
+    assert(head(decoded).includes("Content-type: text/javascript"));
+    assert(decoded.endsWith(js));
+    const refused = head(await curl(`${base}/app.js`, "-H", "Accept-Encoding: gzip;q=0"));
+    assertFalse(refused.some((l) => l.startsWith("Content-Encoding")));
+    assert(refused.includes("Vary: Accept-Encoding"));
+    assert(refused.includes(`Content-Length: ${js.length}`));
+    // Range: answered on the identity representation.
+    const ranged = head(
+      await curl(`${base}/app.js`, "-H", "Accept-Encoding: gzip", "-H", "Range: bytes=0-3"),
+    );
+    assertFalse(ranged.some((l) => l.startsWith("Content-Encoding")));
+    // HEAD agrees with GET.
+    const gzHead = head(await curl(`${base}/app.js`, "-I", "-H", "Accept-Encoding: gzip"));
+    const gzGet = head(await curl(`${base}/app.js`, "-H", "Accept-Encoding: gzip"));
+    assertEquals(
+      gzHead.filter((l) => !l.startsWith("Date")),
+      gzGet.filter((l) => !l.startsWith("Date")),
+    );
+    // A truncated .gz sibling is sent as it is.
+    const truncated = await curl(`${base}/t.js`, "-H", "Accept-Encoding: gzip");
+    assert(head(truncated).includes("Content-Length: 10"));
+    assert(head(truncated).includes("Content-Encoding: gzip"));
+  } finally {
+    await running.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("web app: without the options, OPTIONS is Python's 501 and no header is added", async () => {
+  const dir = await makeSite();
+  const running = startServer(handlerWith({}));
+  running.server.directory = dir;
+  try {
+    const options = await curl(`${running.base}/`, "-X", "OPTIONS");
+    assertMatch(options, /^HTTP\/1\.0 501 Unsupported method \('OPTIONS'\)\r\n/);
+    const file = head(await curl(`${running.base}/app.js`, "-H", "Accept-Encoding: gzip"));
+    assertEquals(file.length, 6);
+    assertFalse(file.some((l) => /^(Vary|Content-Encoding|Access-Control)/.test(l)));
+  } finally {
+    await running.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("web app: Python's http.client sees -H headers and the preflight", async () => {
+  const python = findPython313();
+  if (python === null) return;
+  const dir = await makeSite();
+  const running = startServer(handlerWith({ cors: true, response_headers: { "X-From": "py" } }));
+  running.server.directory = dir;
+  try {
+    const script = `
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", ${running.port})
+c.request("GET", "/index.html")
+r = c.getresponse(); r.read()
+print(r.status, r.getheader("X-From"), r.getheader("Access-Control-Allow-Origin"))
+c = http.client.HTTPConnection("127.0.0.1", ${running.port})
+c.request("OPTIONS", "/", headers={"Origin": "http://a.test", "Access-Control-Request-Method": "PUT"})
+r = c.getresponse(); r.read()
+print(r.status, r.getheader("Access-Control-Allow-Methods"))
+`;
+    const out = await new Deno.Command(python, { args: ["-c", script], stdout: "piped" }).output();
+    assertEquals(new TextDecoder().decode(out.stdout), "200 py *\n204 GET, HEAD, OPTIONS\n");
+  } finally {
+    await running.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("web app: precompressed choice from stat alone", () => {
+  const files = new Set(["/a.js.br", "/a.js.gz"]);
+  const stat = (p: string) => files.has(p) ? ({ isFile: true } as Deno.FileInfo) : null;
+  assertEquals(choosePrecompressed("/a.js", "gzip, br", stat)?.coding, "br");
+  assertEquals(choosePrecompressed("/a.js", "gzip, br;q=0.5", stat)?.path, "/a.js.gz");
+  assertEquals(choosePrecompressed("/a.js", "zstd", stat), null);
+  assertEquals(choosePrecompressed("/a.js", undefined, stat), null);
+});
+
+Deno.test("cli: a bad -H or --cache-control is one line on stderr and exit 2", async () => {
+  for (
+    const [args, line] of [
+      [["-H", "Bad Name", "x", "0"], "cli.ts: error: invalid header name: 'Bad Name'\n"],
+      [["-H", "X", "a\x01", "0"], 'cli.ts: error: invalid value for header X: "a\\u0001"\n'],
+      [
+        ["--cache-control", " x", "0"],
+        'cli.ts: error: invalid value for header Cache-Control: " x"\n',
+      ],
+    ] as const
+  ) {
+    const child = Child.cli(args);
+    const done = await child.finished();
+    assertEquals([done.code, done.stderr], [2, line]);
+  }
+});
