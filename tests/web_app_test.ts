@@ -295,3 +295,87 @@ Deno.test("cli: a bad -H or --cache-control is one line on stderr and exit 2", a
     assertEquals([done.code, done.stderr], [2, line]);
   }
 });
+
+Deno.test("compression: on the fly, br/gzip whole with a length, large gzip chunked, cached per server", async () => {
+  const dir = await makeSite();
+  const css = Array.from({ length: 6000 }, (_, i) => `.c${i}{color:#${(i * 7919) % 4096}}\n`)
+    .join("");
+  await Deno.writeTextFile(`${dir}/big.css`, css);
+  const large = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${i % 7}\n`).join("");
+  await Deno.writeTextFile(`${dir}/large.txt`, large);
+  await Deno.writeFile(`${dir}/pic.png`, new Uint8Array(5000));
+  await Deno.writeTextFile(`${dir}/tiny.css`, "a{}");
+  const Handler = class
+    extends (handlerWith({ compress: true }) as unknown as typeof SimpleHTTPRequestHandler) {
+    override protocol_version = "HTTP/1.1";
+  } as unknown as RequestHandlerClass;
+  const running = startServer(Handler);
+  running.server.directory = dir;
+  const base = running.base;
+  try {
+    for (const coding of ["br", "gzip"]) {
+      const response = await curl(
+        `${base}/big.css`,
+        "--compressed",
+        "-H",
+        `Accept-Encoding: ${coding}`,
+      );
+      assert(head(response).includes(`Content-Encoding: ${coding}`), coding);
+      assert(head(response).some((l) => /^Content-Length: \d+$/.test(l)));
+      assert(response.endsWith(css), coding);
+    }
+    // Cached per server, keyed by path, size, mtime and coding.
+    const { compressedCacheFor } = await import("../handlers/files/compression.ts");
+    assert(compressedCacheFor(running.server).bytes > 0);
+    assertEquals(compressedCacheFor({}).bytes, 0);
+    // Not compressed: images, tiny files, identity-only clients.
+    for (
+      const [path, accept] of [["/pic.png", "gzip"], ["/tiny.css", "gzip"], [
+        "/big.css",
+        "identity",
+      ]]
+    ) {
+      const lines = head(await curl(`${base}${path}`, "-H", `Accept-Encoding: ${accept}`));
+      assertFalse(lines.some((l) => l.startsWith("Content-Encoding")), path);
+      assert(lines.includes("Vary: Accept-Encoding"), path);
+    }
+    // A large file streams gzip, chunked on HTTP/1.1, and the connection stays usable.
+    const python = findPython313();
+    if (python !== null) {
+      const script = `
+import http.client, zlib
+c = http.client.HTTPConnection("127.0.0.1", ${running.port})
+for path in ("/large.txt", "/big.css", "/large.txt"):
+    c.request("GET", path, headers={"Accept-Encoding": "gzip"})
+    r = c.getresponse()
+    body = zlib.decompress(r.read(), 31)
+    print(r.status, r.getheader("Content-Encoding"), r.getheader("Transfer-Encoding"), len(body))
+`;
+      const out = await new Deno.Command(python, { args: ["-c", script], stdout: "piped" })
+        .output();
+      assertEquals(
+        new TextDecoder().decode(out.stdout),
+        `200 gzip chunked ${large.length}\n200 gzip None ${css.length}\n200 gzip chunked ${large.length}\n`,
+      );
+    }
+  } finally {
+    await running.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compression cache: keys and the byte budget", async () => {
+  const { CompressedCache } = await import("../handlers/files/compression.ts");
+  const cache = new CompressedCache(10);
+  cache.put("/a", 1, 1, "gzip", new Uint8Array(6));
+  cache.put("/b", 1, 1, "gzip", new Uint8Array(4));
+  assertEquals(cache.bytes, 10);
+  assertEquals(cache.get("/a", 1, 1, "br"), null);
+  assert(cache.get("/a", 1, 1, "gzip") !== null); // now the most recently used
+  cache.put("/c", 1, 1, "gzip", new Uint8Array(3));
+  assertEquals(cache.get("/b", 1, 1, "gzip"), null);
+  assert(cache.get("/a", 1, 1, "gzip") !== null);
+  cache.put("/huge", 1, 1, "gzip", new Uint8Array(11));
+  assertEquals(cache.get("/huge", 1, 1, "gzip"), null);
+  assert(cache.bytes <= 10);
+});

@@ -25,6 +25,7 @@ import { BaseHTTPRequestHandler } from "../base.ts";
 import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing.ts";
 import { FileContentCache } from "./file_cache.ts";
 import { serveContent } from "./serve_content.ts";
+import { compressedCacheFor, onTheFlyCoding, serveCompressed } from "./compression.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 import {
   choosePrecompressed,
@@ -213,7 +214,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   error_pages: Readonly<Record<number, string>> = {};
   /**
    * Serve precompressed siblings (`a.js.br`, `a.js.zst`, `a.js.gz`) to clients that accept
-   * that coding, with `Vary: Accept-Encoding` on every file answer (ours).
+   * that coding, else compress text-like files on the fly (gzip, brotli; see
+   * `compression.ts`), with `Vary: Accept-Encoding` on every file answer (ours). Range
+   * requests get the identity representation.
    */
   compress: boolean = false;
   /** The answer `end_headers` will end (set around file and listing answers). */
@@ -328,6 +331,16 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (sibling !== null) {
           this.#coding = sibling.coding;
           return await serveContent(this, sibling.path, sibling.info, ctype, openForReading);
+        }
+        const coding = info?.isFile
+          ? onTheFlyCoding(ctype, info.size, this.headers.get("Accept-Encoding"))
+          : null;
+        if (coding !== null) {
+          this.#coding = coding;
+          const chunked = this.request_version === "HTTP/1.1" &&
+            this.protocol_version >= "HTTP/1.1";
+          const cache = compressedCacheFor(this.server);
+          return await serveCompressed(this, path, info!, ctype, coding, cache, chunked);
         }
       }
       return await serveContent(this, path, info, ctype, openForReading);
