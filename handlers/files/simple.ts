@@ -38,6 +38,7 @@ import {
 
 export { FileContentCache };
 export type { ResponseHeaders };
+export { responseHeaderPairs } from "./web_app.ts";
 export {
   type BodySource,
   BytesSource,
