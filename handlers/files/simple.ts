@@ -282,6 +282,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * by `serveContent` (`If-Modified-Since`, framing headers, cached, whole or streamed body).
    */
   async send_head(): Promise<BodySource | null> {
+    if (this.response_headers !== null) {
+      // Checked before any header is recorded: a bad configured field fails the request
+      // whole (HeaderFieldError) instead of leaving half a head.
+      this.#extraHeaders ??= responseHeaderPairs(this.response_headers);
+    }
     let path = this.translate_path(this.path);
     let info = this.#stat(path);
     if (
@@ -326,22 +331,20 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     this.#answer = Answer.File;
     try {
-      if (this.compress && !this.headers.has("Range")) {
+      if (this.compress && info?.isFile && !this.headers.has("Range")) {
         // Ranges are answered on the identity representation.
         const sibling = choosePrecompressed(path, this.headers.get("Accept-Encoding"), statOrNull);
         if (sibling !== null) {
           this.#coding = sibling.coding;
           return await serveContent(this, sibling.path, sibling.info, ctype, openForReading);
         }
-        const coding = info?.isFile
-          ? onTheFlyCoding(ctype, info.size, this.headers.get("Accept-Encoding"))
-          : null;
+        const coding = onTheFlyCoding(ctype, info.size, this.headers.get("Accept-Encoding"));
         if (coding !== null) {
           this.#coding = coding;
           const chunked = this.request_version === "HTTP/1.1" &&
             this.protocol_version >= "HTTP/1.1";
           const cache = compressedCacheFor(this.server);
-          return await serveCompressed(this, path, info!, ctype, coding, cache, chunked);
+          return await serveCompressed(this, path, info, ctype, coding, cache, chunked);
         }
       }
       return await serveContent(this, path, info, ctype, openForReading);
