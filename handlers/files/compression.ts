@@ -19,6 +19,7 @@ import {
 import { ChunkedWriter } from "../../io/chunked_writer.ts";
 import { WFile } from "../../io/wfile.ts";
 import { chooseCoding, parseAcceptEncoding } from "../../protocol/accept_encoding.ts";
+import { FILE_CACHE_SETTLE_MS } from "./file_cache.ts";
 import { type ContentResponder, decideContent } from "./serve_content.ts";
 
 /** Smallest file compressed on the fly: below it the coding's framing outweighs the saving. */
@@ -319,8 +320,14 @@ export async function serveCompressed(
         return null;
       }
       bytes = compressWhole(identity, coding);
-      // Kept only if the file did not change while it was read.
-      if (identity.length === info.size) cache.put(path, info.size, mtime, coding, bytes);
+      // Kept only if the file did not change while it was read, and only once its mtime has
+      // settled (git's racy rule, as the file cache): a write within the same mtime tick that
+      // keeps the size would otherwise leave a stale result under the same key.
+      const ctime = info.ctime?.getTime() ?? mtime;
+      const settled = Date.now() - Math.max(mtime, ctime) >= FILE_CACHE_SETTLE_MS;
+      if (identity.length === info.size && settled) {
+        cache.put(path, info.size, mtime, coding, bytes);
+      }
     }
     responder.send_response(200);
     responder.send_header("Content-type", contentType);
