@@ -25,7 +25,6 @@ import { BaseHTTPRequestHandler } from "../base.ts";
 import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing.ts";
 import { FileContentCache } from "./file_cache.ts";
 import { serveContent } from "./serve_content.ts";
-import { compressedCacheFor, onTheFlyCoding, serveCompressed } from "./compression.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 import {
   choosePrecompressed,
@@ -338,13 +337,18 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
           this.#coding = sibling.coding;
           return await serveContent(this, sibling.path, sibling.info, ctype, openForReading);
         }
-        const coding = onTheFlyCoding(ctype, info.size, this.headers.get("Accept-Encoding"));
+        const compression = await loadCompression();
+        const coding = compression.onTheFlyCoding(
+          ctype,
+          info.size,
+          this.headers.get("Accept-Encoding"),
+        );
         if (coding !== null) {
           this.#coding = coding;
           const chunked = this.request_version === "HTTP/1.1" &&
             this.protocol_version >= "HTTP/1.1";
-          const cache = compressedCacheFor(this.server);
-          return await serveCompressed(this, path, info, ctype, coding, cache, chunked);
+          const cache = compression.compressedCacheFor(this.server);
+          return await compression.serveCompressed(this, path, info, ctype, coding, cache, chunked);
         }
       }
       return await serveContent(this, path, info, ctype, openForReading);
@@ -551,6 +555,13 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
   if (userAgent === undefined || !userAgent.startsWith("Deno/")) return ctype;
   if (!TYPESCRIPT_EXTENSIONS.test(path)) return ctype;
   return /\.tsx$/i.test(path) ? "text/tsx" : "application/typescript";
+}
+
+/** `compression.ts`, loaded on the first `compress` answer (plain runs never load `node:zlib`). */
+let compressionModule: Promise<typeof import("./compression.ts")> | null = null;
+
+function loadCompression(): Promise<typeof import("./compression.ts")> {
+  return compressionModule ??= import("./compression.ts");
 }
 
 /** The small-file cache every `SimpleHTTPRequestHandler` shares unless told otherwise. */
