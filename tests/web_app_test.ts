@@ -384,3 +384,43 @@ Deno.test("compression cache: keys and the byte budget", async () => {
   assertEquals(cache.get("/huge", 1, 1, "gzip"), null);
   assert(cache.bytes <= 10);
 });
+
+Deno.test("response_headers: the 3.15 handler call ports (options keyword), a listing gets them", async () => {
+  const { MemoryConnection } = await import("../io/memory.ts");
+  const { SOCKETLESS_SERVER } = await import("./_helpers.ts");
+  const dir = await makeSite();
+  try {
+    const ask = async (path: string, headers: ResponseHeadersArg) => {
+      const conn = new MemoryConnection(new TextEncoder().encode(`GET ${path} HTTP/1.0\r\n\r\n`));
+      const handler = new (class extends SimpleHTTPRequestHandler {
+        override log_message(): void {}
+      })(conn, ["127.0.0.1", 1], SOCKETLESS_SERVER, { directory: dir, response_headers: headers });
+      await handler.run();
+      return new TextDecoder("latin1").decode(conn.output()).split("\r\n\r\n")[0].split("\r\n");
+    };
+    const listing = await ask("/sub/", [["X-One", "1"], ["X-One", "2"]]);
+    assertEquals(listing.slice(-2), ["X-One: 1", "X-One: 2"]);
+    const missing = await ask("/nope", { "X-One": "1" });
+    assertFalse(missing.some((l) => l.startsWith("X-One")));
+    // An invalid field fails the request before any byte of a head is written.
+    const bad = new MemoryConnection(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+    const handler = new (class extends SimpleHTTPRequestHandler {
+      override log_message(): void {}
+    })(bad, ["127.0.0.1", 1], SOCKETLESS_SERVER, {
+      directory: dir,
+      response_headers: { "A B": "x" },
+    });
+    let thrown: unknown = null;
+    try {
+      await handler.run();
+    } catch (error) {
+      thrown = error;
+    }
+    assert(thrown instanceof HeaderFieldError, String(thrown));
+    assertEquals(bad.output().length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+type ResponseHeadersArg = Iterable<readonly [string, string]> | Readonly<Record<string, string>>;
