@@ -325,6 +325,20 @@ Deno.test("compression: on the fly, br/gzip whole with a length, large gzip chun
       assert(head(response).some((l) => /^Content-Length: \d+$/.test(l)));
       assert(response.endsWith(css), coding);
     }
+    // If-Modified-Since: CPython's bare 304, with Vary.
+    const later = new Date(Date.now() + 3600_000).toUTCString();
+    const fresh = head(
+      await curl(
+        `${base}/big.css`,
+        "-H",
+        "Accept-Encoding: br",
+        "-H",
+        `If-Modified-Since: ${later}`,
+      ),
+    );
+    assertEquals(fresh[0], "HTTP/1.1 304 Not Modified");
+    assert(fresh.includes("Vary: Accept-Encoding"));
+    assertFalse(fresh.some((l) => l.startsWith("Content-Encoding")));
     // Not compressed: images, tiny files, identity-only clients.
     for (
       const [path, accept] of [["/pic.png", "gzip"], ["/tiny.css", "gzip"], [

@@ -20,7 +20,25 @@ import { ChunkedWriter } from "../../io/chunked_writer.ts";
 import { WFile } from "../../io/wfile.ts";
 import { chooseCoding, parseAcceptEncoding } from "../../protocol/accept_encoding.ts";
 import { FILE_CACHE_SETTLE_MS } from "./file_cache.ts";
-import { type ContentResponder, decideContent } from "./serve_content.ts";
+import { isNotModified } from "../../protocol/if_modified_since.ts";
+
+/** The handler surface an on-the-fly answer goes through (`SimpleHTTPRequestHandler`). */
+export interface CompressionResponder {
+  /** The request headers. */
+  readonly headers: { get(name: string): string | undefined };
+  /** Set when the connection must close after this answer. */
+  close_connection: boolean;
+  /** Buffers the status line and the `Server` and `Date` headers. */
+  send_response(code: number, message?: string): void;
+  /** Buffers one header line. */
+  send_header(keyword: string, value: string | number): void;
+  /** Ends the header block and writes it. */
+  end_headers(): Promise<void>;
+  /** Sends an error answer. */
+  send_error(code: number, message?: string, explain?: string): Promise<void>;
+  /** An HTTP date for a time in seconds since the epoch. */
+  date_time_string(timestamp?: number): string;
+}
 
 /** Smallest file compressed on the fly: below it the coding's framing outweighs the saving. */
 export const COMPRESS_MIN_BYTES = 1024;
@@ -279,8 +297,8 @@ class CompressedStreamSource implements CopyableSource {
 }
 
 /**
- * Answers for a file compressed on the fly: the `If-Modified-Since` decision as
- * `serveContent` makes it, then 200 with the original's type and `Last-Modified` and the
+ * Answers for a file compressed on the fly: CPython's `If-Modified-Since` decision (304), then
+ * 200 with the original's type and `Last-Modified` and the
  * coded body (`Content-Encoding` and `Vary` are added by the handler's `end_headers`).
  *
  * @param responder The handler.
@@ -293,7 +311,7 @@ class CompressedStreamSource implements CopyableSource {
  * @returns The body source, or null when no body follows.
  */
 export async function serveCompressed(
-  responder: ContentResponder,
+  responder: CompressionResponder,
   path: string,
   info: Deno.FileInfo,
   contentType: string,
@@ -301,13 +319,18 @@ export async function serveCompressed(
   cache: CompressedCache,
   chunked: boolean,
 ): Promise<BodySourceOrNull> {
-  const decision = decideContent(responder.headers, info);
-  if (decision.status === 304) {
+  const mtime = info.mtime?.getTime() ?? 0;
+  // CPython's rule, as `serveContent` applies it without ETags: If-Modified-Since → 304
+  // unless If-None-Match is present.
+  const ims = responder.headers.get("If-Modified-Since");
+  if (
+    ims !== undefined && responder.headers.get("If-None-Match") === undefined &&
+    isNotModified(ims, mtime)
+  ) {
     responder.send_response(304);
     await responder.end_headers();
     return null;
   }
-  const mtime = info.mtime?.getTime() ?? 0;
   const lastModified = responder.date_time_string(Math.floor(mtime / 1000));
   if (info.size <= COMPRESS_WHOLE_MAX_BYTES) {
     let bytes = cache.get(path, info.size, mtime, coding);
