@@ -42,12 +42,17 @@ import {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PORT,
 } from "./constants.ts";
-import { StartupError, UsageError } from "./errors.ts";
+import { HeaderFieldError, StartupError, UsageError } from "./errors.ts";
 import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
 import { writeStderr } from "./io/stderr.ts";
 import { parseByteSize } from "./protocol/upload_name.ts";
 import { DEFAULT_MAX_UPLOAD_BYTES } from "./handlers/files/upload.ts";
 import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import {
+  checkHeaderField,
+  responseHeaderPairs,
+  type ResponseHeaders,
+} from "./handlers/files/web_app.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 
@@ -240,6 +245,62 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     help: "require these credentials for uploads (PUT, POST) only (repeatable)",
   }),
   row({
+    kind: "value",
+    flags: ["-H", "--header"],
+    metavar: "HEADER VALUE",
+    key: "header",
+    default: [],
+    nargs: 2,
+    repeat: true,
+    help: "add a custom response header to file and listing answers (can be used " +
+      "multiple times; as in Python 3.15)",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--cors"],
+    key: "cors",
+    default: false,
+    help: "send Access-Control-Allow-Origin: * and answer CORS preflight OPTIONS requests",
+  }),
+  row({
+    kind: "value",
+    flags: ["--cache-control"],
+    metavar: "VALUE",
+    key: "cache_control",
+    default: null,
+    help: "send this Cache-Control value with files (e.g. no-store, max-age=3600)",
+  }),
+  row({
+    kind: "value",
+    flags: ["--spa"],
+    metavar: "FILE",
+    key: "spa",
+    default: null,
+    nargs: "?",
+    const: "index.html",
+    help: "answer GET for a missing extensionless path from a browser with this page " +
+      "(default: index.html)",
+  }),
+  row({
+    kind: "value",
+    flags: ["--error-page"],
+    metavar: "CODE=FILE",
+    key: "error_page",
+    default: [],
+    repeat: true,
+    parse: parseErrorPage,
+    help: "send this file (under the directory) as the body of CODE errors (can be used " +
+      "multiple times)",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--compress"],
+    key: "compress",
+    default: false,
+    help: "serve precompressed siblings (a.js.br, a.js.zst, a.js.gz) to clients that accept " +
+      "them",
+  }),
+  row({
     kind: "positional",
     flags: [],
     name: "port",
@@ -304,8 +365,72 @@ export interface CliOptions {
   auth: string[];
   /** `--upload-auth`: the same, for uploads only. */
   upload_auth: string[];
+  /** `-H NAME VALUE` pairs, in order (CPython 3.15). */
+  header: [string, string][];
+  /** `--cors`. */
+  cors: boolean;
+  /** `--cache-control VALUE`, or null. */
+  cache_control: string | null;
+  /** `--spa [FILE]`: the entry page, or null when off. */
+  spa: string | null;
+  /** `--error-page CODE=FILE` pairs, in order. */
+  error_page: [number, string][];
+  /** `--compress`. */
+  compress: boolean;
   /** `-h` was given. */
   help: boolean;
+}
+
+/** Lowest and highest status an error page may be given for. */
+const ERROR_PAGE_CODES = [400, 599] as const;
+
+/** A `CODE=FILE` argument of `--error-page`. */
+function parseErrorPage(text: string): [number, string] {
+  const match = /^([0-9]{3})=(.+)$/s.exec(text);
+  const code = match === null ? NaN : Number(match[1]);
+  if (match === null || code < ERROR_PAGE_CODES[0] || code > ERROR_PAGE_CODES[1]) {
+    throw new ArgumentValueError(`invalid CODE=FILE value (CODE 400-599): '${text}'`);
+  }
+  return [code, match[2]];
+}
+
+/**
+ * The handler class with the web-app options of the command line set (the class itself when
+ * none is given), after checking them.
+ *
+ * @throws {HeaderFieldError} A `-H` or `--cache-control` value is not a valid field.
+ * @throws {StartupError} An error page cannot be read.
+ */
+function withWebAppOptions(
+  HandlerClass: RequestHandlerClass,
+  options: CliOptions,
+): RequestHandlerClass {
+  responseHeaderPairs(options.header);
+  if (options.cache_control !== null) checkHeaderField("Cache-Control", options.cache_control);
+  const pages: Record<number, string> = {};
+  for (const [code, file] of options.error_page) {
+    const path = file.startsWith("/") ? file : `${options.directory}/${file}`;
+    try {
+      if (!Deno.statSync(path).isFile) throw new Deno.errors.IsADirectory();
+    } catch (error) {
+      throw new StartupError(`cannot read error page: ${osErrorText(error, path)}`);
+    }
+    pages[code] = file;
+  }
+  const { cors, cache_control, spa, compress } = options;
+  if (
+    !cors && cache_control === null && spa === null && !compress && options.error_page.length === 0
+  ) {
+    return HandlerClass;
+  }
+  const Base = HandlerClass as unknown as typeof SimpleHTTPRequestHandler;
+  return class extends Base {
+    override cors = cors;
+    override cache_control = cache_control;
+    override spa = spa;
+    override error_pages = pages;
+    override compress = compress;
+  } as unknown as RequestHandlerClass;
 }
 
 /**
@@ -436,6 +561,11 @@ export interface TestOptions {
   idle_timeout?: number | null;
   /** The server's `max_connections` (default: the server's). */
   max_connections?: number;
+  /**
+   * The server's `response_headers`, which `SimpleHTTPRequestHandler` adds to its 200 file
+   * and listing answers (CPython 3.15's `test(..., response_headers=...)`).
+   */
+  response_headers?: ResponseHeaders | null;
 }
 
 function subclassWithProtocol(
@@ -532,6 +662,7 @@ export async function test(
   if (options.header_timeout !== undefined) server.header_timeout = options.header_timeout;
   if (options.idle_timeout !== undefined) server.idle_timeout = options.idle_timeout;
   if (options.max_connections !== undefined) server.max_connections = options.max_connections;
+  if (options.response_headers !== undefined) server.response_headers = options.response_headers;
   const [host, boundPort] = server.server_address;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const scheme = tls_cert !== undefined ? "HTTPS" : "HTTP";
@@ -612,6 +743,13 @@ export async function main(args: string[]): Promise<number> {
   if (options.cgi) Handler = await loadCgiHandler();
   if (options.etag) Handler = subclassWithEtag(Handler);
   Handler = await withUploadsAndAuth(Handler, options);
+  try {
+    Handler = withWebAppOptions(Handler, options);
+  } catch (error) {
+    if (!(error instanceof HeaderFieldError || error instanceof StartupError)) throw error;
+    writeStderr(`${PROG}: error: ${error.message}\n`);
+    return error instanceof StartupError ? 1 : 2;
+  }
   let httpsFactory: TestOptions["httpsFactory"];
   if (options.tls_cert !== undefined) httpsFactory = await loadHttpsFactory();
   try {
@@ -624,7 +762,12 @@ export async function main(args: string[]): Promise<number> {
       options.tls_cert,
       options.tls_key,
       options.tls_password,
-      { directory: options.directory, httpsFactory, ...serverSettings(options) },
+      {
+        directory: options.directory,
+        httpsFactory,
+        ...serverSettings(options),
+        response_headers: options.header.length > 0 ? options.header : undefined,
+      },
     );
   } catch (error) {
     if (!(error instanceof StartupError)) {

@@ -56,6 +56,14 @@ export interface ArgSpec<Options, Key extends keyof Options & string = keyof Opt
   parse?(text: string): Options[Key] | ElementOf<Options[Key]>;
   /** A `value` row that may repeat: every occurrence is kept, in order, in an array. */
   repeat?: boolean;
+  /**
+   * Arguments a `value` row takes (argparse's `nargs`): 1 by default; 2 gives the pair as the
+   * value (no `parse`), with a two-word `metavar`; `"?"` takes one if the next argument is not
+   * an option, else the value is `const`.
+   */
+  nargs?: 2 | "?";
+  /** The value of a `nargs: "?"` row given without its argument. */
+  const?: unknown;
   /** A positional that may be left out (argparse's `nargs='?'`). */
   optional?: boolean;
   /** A `flag` that ends parsing at once when met (argparse's help action). */
@@ -206,7 +214,9 @@ export function parseArguments<Options>(
       if (args.length === 0) return;
     }
     let value: unknown = args[0];
-    if (row.parse !== undefined) {
+    if (row.nargs === 2) value = [args[0], args[1]];
+    else if (row.nargs === "?" && args.length === 0) value = row.const;
+    else if (row.parse !== undefined) {
       try {
         value = row.parse(args[0]);
       } catch (error) {
@@ -235,6 +245,9 @@ export function parseArguments<Options>(
       }
       if (explicit !== null) {
         const count = row.kind === "flag" ? 0 : 1;
+        if (row.nargs === 2) {
+          throw new UsageError(`argument ${argumentName(row)}: expected 2 arguments`);
+        }
         if (count === 0 && flag[1] !== "-" && explicit !== "") {
           // A short flag grouped with what follows: `-hc` is `-h -c`.
           if (sep || explicit[0] === "-") {
@@ -271,10 +284,19 @@ export function parseArguments<Options>(
         const next = start + 1;
         let count = 0;
         if (row.kind !== "flag") {
-          if (pattern[next] !== "A") {
-            throw new UsageError(`argument ${argumentName(row)}: expected one argument`);
+          if (row.nargs === 2) {
+            if (pattern[next] !== "A" || pattern[next + 1] !== "A") {
+              throw new UsageError(`argument ${argumentName(row)}: expected 2 arguments`);
+            }
+            count = 2;
+          } else if (row.nargs === "?") {
+            count = pattern[next] === "A" ? 1 : 0;
+          } else {
+            if (pattern[next] !== "A") {
+              throw new UsageError(`argument ${argumentName(row)}: expected one argument`);
+            }
+            count = 1;
           }
-          count = 1;
         }
         stop = next + count;
         taken.push([row, argv.slice(next, stop)]);
@@ -402,8 +424,13 @@ function usagePart<Options>(row: ArgSpec<Options>): string {
     const name = argumentName(row);
     return row.optional ? `[${name}]` : name;
   }
-  const text = row.kind === "value" ? `${row.flags[0]} ${row.metavar}` : row.flags[0];
+  const text = row.kind === "value" ? `${row.flags[0]} ${valueText(row)}` : row.flags[0];
   return `[${text}]`;
+}
+
+/** A value row's placeholder: `METAVAR`, or `[METAVAR]` when the value is optional. */
+function valueText<Options>(row: ArgSpec<Options>): string {
+  return row.nargs === "?" ? `[${row.metavar}]` : `${row.metavar}`;
 }
 
 /**
@@ -465,7 +492,7 @@ export function formatUsage<Options>(prog: string, table: readonly ArgSpec<Optio
 function invocation<Options>(row: ArgSpec<Options>): string {
   if (row.kind === "positional") return argumentName(row);
   const flags = row.flags.join(", ");
-  return row.kind === "value" ? `${flags} ${row.metavar}` : flags;
+  return row.kind === "value" ? `${flags} ${valueText(row)}` : flags;
 }
 
 /**

@@ -529,3 +529,36 @@ export class InsufficientStorageError extends ProtocolError {
     this.cause = cause;
   }
 }
+
+/**
+ * A response header given in configuration (`-H`, `response_headers`, `--cache-control`)
+ * that is not a valid field: the name is not a token, or the value holds CR, LF, NUL, another
+ * control character, leading or trailing whitespace, or a character outside latin-1. Raised
+ * before serving starts, so no response carries it.
+ *
+ * @example
+ * ```ts
+ * import { HeaderFieldError } from "./errors.ts";
+ * new HeaderFieldError("Bad Name", "x").message; // "invalid header name: 'Bad Name'"
+ * ```
+ */
+export class HeaderFieldError extends TypeError {
+  /** The header name as given. */
+  readonly header: string;
+  /**
+   * Creates the error.
+   *
+   * @param header The header name as given.
+   * @param value The value as given.
+   * @param part Which of the two is invalid (default: the name).
+   */
+  constructor(header: string, value: string, part: "name" | "value" = "name") {
+    super(
+      part === "name"
+        ? `invalid header name: ${JSON.stringify(header).replace(/^"|"$/g, "'")}`
+        : `invalid value for header ${header}: ${JSON.stringify(value)}`,
+    );
+    this.name = "HeaderFieldError";
+    this.header = header;
+  }
+}

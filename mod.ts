@@ -97,6 +97,7 @@ export type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
 export {
   BadRequestLineError,
   ClientDisconnectedError,
+  HeaderFieldError,
   HeaderValueError,
   LineTooLongError,
   ProtocolError,

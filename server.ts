@@ -182,6 +182,13 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    * directory. (Python passes it to each handler with `functools.partial`.)
    */
   directory: string | undefined = undefined;
+  /**
+   * Headers `SimpleHTTPRequestHandler` adds to its 200 file and listing answers when it is
+   * not given its own (CPython 3.15's `HTTPServer(..., response_headers=...)`): a mapping or
+   * `(name, value)` pairs; null: none.
+   */
+  response_headers: Iterable<readonly [string, string]> | Readonly<Record<string, string>> | null =
+    null;
   /** The listening socket, once bound. */
   socket: Deno.Listener<AcceptedConnection> | null = null;
 

@@ -34,6 +34,12 @@ const DEFAULTS: Partial<CliOptions> = {
   header_timeout: 60,
   idle_timeout: 75,
   max_connections: 1024,
+  header: [],
+  cors: false,
+  cache_control: null,
+  spa: null,
+  error_page: [],
+  compress: false,
   help: false,
   etag: false,
   upload: false,
@@ -46,6 +52,31 @@ const DEFAULTS: Partial<CliOptions> = {
 
 const CLI_CASES: Array<[args: string[], expected: Partial<CliOptions> | string]> = [
   [[], DEFAULTS],
+  // CPython 3.15's `-H HEADER VALUE` (nargs=2, append) and the web-app flags.
+  [["-H", "A", "1", "--header", "B", "2 3", "8080"], {
+    ...DEFAULTS,
+    header: [["A", "1"], ["B", "2 3"]],
+    port: 8080,
+  }],
+  [["-H", "A"], "argument -H/--header: expected 2 arguments"],
+  [["-H=A", "b"], "argument -H/--header: expected 2 arguments"],
+  [["--spa"], { ...DEFAULTS, spa: "index.html" }],
+  [["--spa", "app.html"], { ...DEFAULTS, spa: "app.html" }],
+  [["--spa=app.html", "8080"], { ...DEFAULTS, spa: "app.html", port: 8080 }],
+  [["--spa", "--cors"], { ...DEFAULTS, spa: "index.html", cors: true }],
+  [["--error-page", "404=nf.html", "--error-page=403=x.html"], {
+    ...DEFAULTS,
+    error_page: [[404, "nf.html"], [403, "x.html"]],
+  }],
+  [
+    ["--error-page", "200=x"],
+    "argument --error-page: invalid CODE=FILE value (CODE 400-599): '200=x'",
+  ],
+  [["--cache-control", "max-age=60", "--compress"], {
+    ...DEFAULTS,
+    cache_control: "max-age=60",
+    compress: true,
+  }],
   [["8080"], { ...DEFAULTS, port: 8080 }],
   [["-b", "127.0.0.1", "-p", "HTTP/1.1", "8080"], {
     ...DEFAULTS,

@@ -22,7 +22,9 @@ const USAGE = `usage: cli.ts [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSIO
               [--header-timeout SECONDS] [--idle-timeout SECONDS]
               [--max-connections N] [--etag] [--upload] [--overwrite]
               [--mkdir] [--max-upload-size SIZE] [--auth USER:PASSWORD]
-              [--upload-auth USER:PASSWORD]
+              [--upload-auth USER:PASSWORD] [-H HEADER VALUE] [--cors]
+              [--cache-control VALUE] [--spa [FILE]] [--error-page CODE=FILE]
+              [--compress]
               [port]
 `;
 
@@ -66,6 +68,22 @@ options:
   --upload-auth USER:PASSWORD
                         require these credentials for uploads (PUT, POST) only
                         (repeatable)
+  -H, --header HEADER VALUE
+                        add a custom response header to file and listing
+                        answers (can be used multiple times; as in Python
+                        3.15)
+  --cors                send Access-Control-Allow-Origin: * and answer CORS
+                        preflight OPTIONS requests
+  --cache-control VALUE
+                        send this Cache-Control value with files (e.g. no-
+                        store, max-age=3600)
+  --spa [FILE]          answer GET for a missing extensionless path from a
+                        browser with this page (default: index.html)
+  --error-page CODE=FILE
+                        send this file (under the directory) as the body of
+                        CODE errors (can be used multiple times)
+  --compress            serve precompressed siblings (a.js.br, a.js.zst,
+                        a.js.gz) to clients that accept them
 `;
 
 /** Python's request log line, e.g. `127.0.0.1 - - [22/Nov/2026 03:37:01] "GET / HTTP/1.1" 200 -`. */

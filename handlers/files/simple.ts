@@ -30,8 +30,18 @@ import type { UploadSettings } from "./upload.ts";
 export type { UploadSettings } from "./upload.ts";
 import { withUploadForm } from "./upload_form.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
+import {
+  choosePrecompressed,
+  isSpaRoute,
+  preflightHeaders,
+  responseHeaderPairs,
+  type ResponseHeaders,
+  servedMethods,
+} from "./web_app.ts";
 
 export { FileContentCache };
+export type { ResponseHeaders };
+export { responseHeaderPairs } from "./web_app.ts";
 export {
   type BodySource,
   BytesSource,
@@ -49,6 +59,11 @@ export interface SimpleHTTPRequestHandlerOptions {
   directory?: string;
   /** Sets {@linkcode SimpleHTTPRequestHandler.etag} (default: the server's `etag`, else off). */
   etag?: boolean;
+  /**
+   * Headers added to every 200 file and listing answer (CPython 3.15's `response_headers=`
+   * keyword; default: the server's `response_headers`).
+   */
+  response_headers?: ResponseHeaders | null;
 }
 
 /** A server that may name the directory its file handlers serve. */
@@ -57,6 +72,18 @@ export interface DirectoryServerInfo extends ServerInfo {
   directory?: string;
   /** Whether file handlers send entity tags (`SimpleHTTPRequestHandler.etag`). */
   etag?: boolean;
+  /** Headers for every 200 file and listing answer (CPython 3.15's `response_headers`). */
+  response_headers?: ResponseHeaders | null;
+}
+
+/** Which answer `end_headers` is ending, for the headers that only some answers get. */
+const enum Answer {
+  /** Any other answer (errors, redirects, preflights). */
+  Other,
+  /** A file's answer from `serveContent` (200, 206, 304 or an error). */
+  File,
+  /** A directory listing. */
+  Listing,
 }
 
 /** A lone UTF-16 surrogate (what `unquote(..., errors="surrogatepass")` can produce). */
@@ -158,6 +185,43 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * `501 Unsupported method` as CPython does and lists directories without a form.
    */
   upload_settings: UploadSettings | null = null;
+  /**
+   * Headers added, after CPython's own, to every 200 answer with a file or a listing: a
+   * mapping or `(name, value)` pairs (CPython 3.15's `response_headers`; `-H NAME VALUE`).
+   * null: none.
+   */
+  response_headers: ResponseHeaders | null = null;
+  /**
+   * CORS (ours): `Access-Control-Allow-Origin: *` on every answer and preflight `OPTIONS`
+   * answered 204; when false, `OPTIONS` gets Python's 501.
+   */
+  cors: boolean = false;
+  /** `Cache-Control` value for file answers (200, 206, 304); null: none (ours). */
+  cache_control: string | null = null;
+  /**
+   * The single-page app's entry page, a path under `directory` (`index.html`): a GET or HEAD
+   * for a missing extensionless path from a client that accepts HTML gets it with 200.
+   * null: off (ours).
+   */
+  spa: string | null = null;
+  /**
+   * Status → page file (under `directory` unless absolute) whose bytes `send_error` sends,
+   * with the error's status, instead of the HTML template (ours).
+   */
+  error_pages: Readonly<Record<number, string>> = {};
+  /**
+   * Serve precompressed siblings (`a.js.br`, `a.js.zst`, `a.js.gz`) to clients that accept
+   * that coding, else compress text-like files on the fly (gzip, brotli; see
+   * `compression.ts`), with `Vary: Accept-Encoding` on every file answer (ours). Range
+   * requests get the identity representation.
+   */
+  compress: boolean = false;
+  /** The answer `end_headers` will end (set around file and listing answers). */
+  #answer: Answer = Answer.Other;
+  /** The content coding of the file being answered, or null for identity. */
+  #coding: string | null = null;
+  /** `response_headers` as checked pairs, once used. */
+  #extraHeaders: [string, string][] | null = null;
 
   /**
    * Creates the handler for one connection.
@@ -180,6 +244,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.directory = options.directory ?? (server as DirectoryServerInfo).directory ??
       Deno.cwd();
     this.etag = options.etag ?? (server as DirectoryServerInfo).etag ?? this.etag;
+    const headers = options.response_headers ?? (server as DirectoryServerInfo).response_headers;
+    if (headers !== undefined && headers !== null) this.response_headers = headers;
   }
 
   /**
@@ -230,8 +296,24 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * by `serveContent` (preconditions, ranges, framing headers, cached or streamed body).
    */
   async send_head(): Promise<BodySource | null> {
+    if (this.response_headers !== null) {
+      // Checked before any header is recorded: a bad configured field fails the request
+      // whole (HeaderFieldError) instead of leaving half a head.
+      this.#extraHeaders ??= responseHeaderPairs(this.response_headers);
+    }
     let path = this.translate_path(this.path);
     let info = this.#stat(path);
+    if (
+      info === null && this.spa !== null &&
+      isSpaRoute(this.command ?? "", this.path, this.headers.get("Accept"))
+    ) {
+      const entry = this.translate_path("/" + this.spa);
+      const entryInfo = statOrNull(entry);
+      if (entryInfo?.isFile) {
+        path = entry;
+        info = entryInfo;
+      }
+    }
     if (info?.isDirectory) {
       // Python's urlsplit may raise ValueError here (`http://[x/../../dir`): the error
       // propagates and the connection is dropped unanswered, as in CPython.
@@ -261,7 +343,129 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       await this.send_error(404, "File not found");
       return null;
     }
-    return await serveContent(this, path, info, ctype, openForReading);
+    this.#answer = Answer.File;
+    try {
+      if (this.compress && info?.isFile && !this.headers.has("Range")) {
+        // Ranges are answered on the identity representation.
+        const sibling = choosePrecompressed(path, this.headers.get("Accept-Encoding"), statOrNull);
+        if (sibling !== null) {
+          this.#coding = sibling.coding;
+          return await serveContent(this, sibling.path, sibling.info, ctype, openForReading);
+        }
+        const compression = await loadCompression();
+        const coding = compression.onTheFlyCoding(
+          ctype,
+          info.size,
+          this.headers.get("Accept-Encoding"),
+        );
+        if (coding !== null) {
+          this.#coding = coding;
+          const chunked = this.request_version === "HTTP/1.1" &&
+            this.protocol_version >= "HTTP/1.1";
+          const cache = compression.compressedCacheFor(this.server);
+          return await compression.serveCompressed(this, path, info, ctype, coding, cache, chunked);
+        }
+      }
+      return await serveContent(this, path, info, ctype, openForReading);
+    } finally {
+      this.#answer = Answer.Other;
+      this.#coding = null;
+    }
+  }
+
+  /**
+   * As in the base class; adds the headers of the features switched on (`cors`,
+   * `response_headers`, `cache_control`, `compress`) to the answers they apply to.
+   */
+  override end_headers(): Promise<void> {
+    if (this.cors || this.#answer !== Answer.Other) this.#addWebAppHeaders();
+    return super.end_headers();
+  }
+
+  #addWebAppHeaders(): void {
+    const code = this.response_head.code;
+    if (code < 200) return;
+    const answer = this.#answer;
+    if (answer !== Answer.Other && code === 200 && this.response_headers !== null) {
+      this.#extraHeaders ??= responseHeaderPairs(this.response_headers);
+      for (const [name, value] of this.#extraHeaders) this.send_header(name, value);
+    }
+    if (answer === Answer.File && (code === 200 || code === 206 || code === 304)) {
+      if (this.cache_control !== null) this.send_header("Cache-Control", this.cache_control);
+      if (this.compress) {
+        if (this.#coding !== null && code === 200) {
+          this.send_header("Content-Encoding", this.#coding);
+        }
+        this.send_header("Vary", "Accept-Encoding");
+      }
+    }
+    if (this.cors) this.send_header("Access-Control-Allow-Origin", "*");
+  }
+
+  /** Whether `method` is this class's upload method, which answers 501 without uploads. */
+  #answersOnlyWithUploads(method: string): boolean {
+    if (method === "PUT") return this.do_PUT === SimpleHTTPRequestHandler.prototype.do_PUT;
+    if (method === "POST") return this.do_POST === SimpleHTTPRequestHandler.prototype.do_POST;
+    return false;
+  }
+
+  /**
+   * With `cors`: answers a CORS preflight (`Origin` and `Access-Control-Request-Method`) 204
+   * with the methods served, the request headers asked for and a max age, and any other
+   * `OPTIONS` 204 with `Allow`. Without it: Python's `501 Unsupported method ('OPTIONS')`.
+   */
+  async do_OPTIONS(): Promise<void> {
+    if (!this.cors) {
+      await this.send_error(501, "Unsupported method ('OPTIONS')");
+      return;
+    }
+    // This class's PUT and POST answer 501 while uploads are off: not offered then (a
+    // subclass's own, CGI's POST for one, still are).
+    const methods = this.upload_settings === null
+      ? servedMethods(this).filter((method) => !this.#answersOnlyWithUploads(method))
+      : servedMethods(this);
+    this.send_response(204);
+    if (this.headers.has("Origin") && this.headers.has("Access-Control-Request-Method")) {
+      const requested = this.headers.get("Access-Control-Request-Headers");
+      for (const [name, value] of preflightHeaders(methods, requested)) {
+        this.send_header(name, value);
+      }
+    } else {
+      this.send_header("Allow", methods.join(", "));
+    }
+    await this.end_headers();
+  }
+
+  /**
+   * As in the base class, except for a status in `error_pages`: that file's bytes, its type
+   * from `guess_type`, with the error's status line and `Connection: close` (the template
+   * answer when the file cannot be read).
+   *
+   * @param code The status.
+   * @param message The reason phrase.
+   * @param explain The template's explanation.
+   */
+  override async send_error(code: number, message?: string, explain?: string): Promise<void> {
+    const page = this.error_pages[code];
+    if (page === undefined) return await super.send_error(code, message, explain);
+    const file = page.startsWith("/") ? page : joinPath(this.directory, page);
+    let body: Uint8Array;
+    try {
+      body = Deno.readFileSync(file);
+    } catch {
+      return await super.send_error(code, message, explain);
+    }
+    const reason = message ?? this.responses[code]?.[0] ?? "???";
+    this.log_error("code %d, message %s", code, reason);
+    this.send_response(code, reason);
+    this.send_header("Connection", "close");
+    const withBody = code >= 200 && code !== 204 && code !== 205 && code !== 304;
+    if (withBody) {
+      this.send_header("Content-Type", this.guess_type(file));
+      this.send_header("Content-Length", String(body.length));
+    }
+    await this.end_headers();
+    if (this.command !== "HEAD" && withBody && body.length > 0) await this.wfile.write(body);
   }
 
   /**
@@ -307,7 +511,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(page.length));
-    await this.end_headers();
+    this.#answer = Answer.Listing;
+    try {
+      await this.end_headers();
+    } finally {
+      this.#answer = Answer.Other;
+    }
     return new BytesSource(page);
   }
 
@@ -379,6 +588,13 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
   if (userAgent === undefined || !userAgent.startsWith("Deno/")) return ctype;
   if (!TYPESCRIPT_EXTENSIONS.test(path)) return ctype;
   return /\.tsx$/i.test(path) ? "text/tsx" : "application/typescript";
+}
+
+/** `compression.ts`, loaded on the first `compress` answer (plain runs never load `node:zlib`). */
+let compressionModule: Promise<typeof import("./compression.ts")> | null = null;
+
+function loadCompression(): Promise<typeof import("./compression.ts")> {
+  return compressionModule ??= import("./compression.ts");
 }
 
 /** A base for checking where a browser takes a redirect: any host that cannot be ours. */
