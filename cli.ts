@@ -45,7 +45,11 @@ import {
 import { StartupError, UsageError } from "./errors.ts";
 import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
 import { writeStderr } from "./io/stderr.ts";
-import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+import {
+  type ListingStyle,
+  SimpleHTTPRequestHandler,
+  type SymlinkPolicy,
+} from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 
@@ -175,6 +179,37 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
       `(default: ${DEFAULT_MAX_CONNECTIONS})`,
   }),
   row({
+    kind: "value",
+    flags: ["--listing"],
+    metavar: "STYLE",
+    key: "listing",
+    default: "python",
+    parse: parseListingStyle,
+    help: "directory listing page: python (Python's, the default) or rich (a sortable " +
+      "table with sizes and dates)",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--no-dotfiles"],
+    key: "no_dotfiles",
+    default: false,
+    help: "hide names starting with '.' from listings and answer 404 for them",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--no-follow-symlinks"],
+    key: "no_follow_symlinks",
+    default: false,
+    help: "refuse every symlink (404, not listed)",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--contain-symlinks"],
+    key: "contain_symlinks",
+    default: false,
+    help: "follow a symlink only while its real path stays inside the served directory",
+  }),
+  row({
     kind: "positional",
     flags: [],
     name: "port",
@@ -225,8 +260,44 @@ export interface CliOptions {
   idle_timeout: number | null;
   /** `--max-connections`: the server's `max_connections`. */
   max_connections: number;
+  /** `--listing`: the HTML listing page. */
+  listing: ListingStyle;
+  /** `--no-dotfiles`: hide and refuse names starting with `.`. */
+  no_dotfiles: boolean;
+  /** `--no-follow-symlinks`: refuse every symlink. */
+  no_follow_symlinks: boolean;
+  /** `--contain-symlinks`: follow symlinks only inside the served directory. */
+  contain_symlinks: boolean;
   /** `-h` was given. */
   help: boolean;
+}
+
+/** A `STYLE` argument of `--listing`. */
+function parseListingStyle(text: string): ListingStyle {
+  if (text === "python" || text === "rich") return text;
+  throw new ArgumentValueError(`invalid choice: '${text}' (choose from 'python', 'rich')`);
+}
+
+/**
+ * The handler class with the listing and path options applied (a subclass), or the class
+ * itself when every option is at its default. `--no-follow-symlinks` wins over
+ * `--contain-symlinks`.
+ */
+function withFileOptions(Handler: RequestHandlerClass, options: CliOptions): RequestHandlerClass {
+  const symlinks: SymlinkPolicy = options.no_follow_symlinks
+    ? "refuse"
+    : options.contain_symlinks
+    ? "contain"
+    : "follow";
+  if (options.listing === "python" && !options.no_dotfiles && symlinks === "follow") {
+    return Handler;
+  }
+  const Base = Handler as unknown as typeof SimpleHTTPRequestHandler;
+  return class extends Base {
+    override listing = options.listing;
+    override dotfiles = !options.no_dotfiles;
+    override symlinks = symlinks;
+  } as unknown as RequestHandlerClass;
 }
 
 /**
@@ -389,7 +460,11 @@ function bindServer(
  * @example
  * ```ts ignore
  * import { test } from "./cli.ts";
- * import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+ * import {
+  type ListingStyle,
+  SimpleHTTPRequestHandler,
+  type SymlinkPolicy,
+} from "./handlers/simple.ts";
  * await test(SimpleHTTPRequestHandler);
  * ```
  */
@@ -501,6 +576,7 @@ export async function main(args: string[]): Promise<number> {
   }
   let Handler: RequestHandlerClass = SimpleHTTPRequestHandler;
   if (options.cgi) Handler = await loadCgiHandler();
+  Handler = withFileOptions(Handler, options);
   let httpsFactory: TestOptions["httpsFactory"];
   if (options.tls_cert !== undefined) httpsFactory = await loadHttpsFactory();
   try {

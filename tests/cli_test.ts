@@ -20,7 +20,8 @@ const NO_IPV6 = hasIPv6Loopback() ? "" : " — SKIPPED: this machine cannot list
 const USAGE = `usage: cli.ts [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
               [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
               [--header-timeout SECONDS] [--idle-timeout SECONDS]
-              [--max-connections N]
+              [--max-connections N] [--listing STYLE] [--no-dotfiles]
+              [--no-follow-symlinks] [--contain-symlinks]
               [port]
 `;
 
@@ -48,6 +49,13 @@ options:
                         its next request (default: 75; 0: no limit)
   --max-connections N   serve at most N connections at once; more wait to be
                         accepted (default: 1024)
+  --listing STYLE       directory listing page: python (Python's, the default)
+                        or rich (a sortable table with sizes and dates)
+  --no-dotfiles         hide names starting with '.' from listings and answer
+                        404 for them
+  --no-follow-symlinks  refuse every symlink (404, not listed)
+  --contain-symlinks    follow a symlink only while its real path stays inside
+                        the served directory
 `;
 
 /** Python's request log line, e.g. `127.0.0.1 - - [22/Nov/2026 03:37:01] "GET / HTTP/1.1" 200 -`. */
