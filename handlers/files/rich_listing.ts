@@ -43,7 +43,7 @@ const STYLE =
   `td.name a{color:var(--link);text-decoration:none}td.name a:hover{text-decoration:underline}` +
   `.size,.mtime{white-space:nowrap;color:var(--muted);font-variant-numeric:tabular-nums}` +
   `.size{text-align:right}` +
-  `.kind{display:inline-block;width:1.3em;color:var(--muted)}` +
+  `td.dir a{font-weight:600}` +
   `@media (max-width:40rem){body{padding:.5rem;font-size:15px}th,td{padding:.35rem .25rem}` +
   `.mtime{font-size:.8rem}.mtime .time{display:block}}`;
 
@@ -99,7 +99,7 @@ function breadcrumb(requestPath: string): string {
     const href = up === 0 ? "./" : "../".repeat(up);
     parts.push(`<a href="${href}">${htmlEscapeNoQuote(unquote(segment))}</a>/`);
   });
-  return parts.join(" ");
+  return parts.join("");
 }
 
 /** A column header: a link sorting by this column, ascending unless it already is. */
@@ -152,13 +152,12 @@ export function* renderRichListing(
   for (const { name, isDirectory, isSymlink, size, mtime } of sorted) {
     const linkName = isDirectory ? name + "/" : name;
     const displayName = isSymlink ? name + "@" : linkName;
-    const kind = isDirectory ? "📁" : isSymlink ? "↪" : "📄";
     const sizeCell = isDirectory || size === null
       ? '<td class="size">—</td>'
       : `<td class="size" title="${size} bytes">${humanSize(size)}</td>`;
     const iso = isoSeconds(mtime);
     const [day, time] = iso === "" ? ["", ""] : [iso.slice(0, 10), iso.slice(11)];
-    piece += `\n<tr><td class="name"><span class="kind" aria-hidden="true">${kind}</span>` +
+    piece += `\n<tr><td class="${isDirectory ? "name dir" : "name"}">` +
       `<a href="${quote(linkName)}">${htmlEscapeNoQuote(displayName)}</a></td>${sizeCell}` +
       `<td class="mtime"><time datetime="${iso}">${day} <span class="time">${time}</span>` +
       `</time></td></tr>`;
