@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { MODULE_VERSION } from "../../constants.ts";
 import {
   type BodySource,
@@ -172,9 +173,12 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
  */
 const SYNC_READ_DIRECTORY_BYTES = 256 * 1024;
 
-/** Lets the event loop serve other connections (a macrotask, so I/O runs first). */
+/**
+ * Lets the event loop serve other connections: `setImmediate` runs after pending I/O, and
+ * costs microseconds where a chain of `setTimeout(0)` is clamped to 4 ms a turn.
+ */
 function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Encodes text pieces (UTF-8, `surrogateescape`), yielding between them, into one array. */
