@@ -11,6 +11,11 @@ import { SimpleHTTPRequestHandler, type SymlinkPolicy } from "../handlers/simple
 import { negotiateMediaType, parseAccept, qualityOf } from "../protocol/accept.ts";
 import { hasDotSegment } from "../handlers/files/path_policy.ts";
 import { humanSize } from "../handlers/files/rich_listing.ts";
+import {
+  directoryListingPieces,
+  renderDirectoryListing,
+  sortLikePython,
+} from "../handlers/files/directory_listing.ts";
 import { rawExchange, startServer } from "./_helpers.ts";
 import { runPython } from "./_python.ts";
 
@@ -117,6 +122,19 @@ Deno.test("accept: q-values, specificity, ties to the first offer", () => {
   assertEquals(qualityOf(parseAccept("text/*;q=0.3, text/html;q=0.7"), "text/html"), 0.7);
   assertEquals(humanSize(1023), "1023 B");
   assertEquals(humanSize(2_500_000), "2.4 MiB");
+});
+
+Deno.test("listing: CPython's page rendered in pieces is the same text", () => {
+  const entries = Array.from({ length: 2345 }, (_, i) => ({
+    name: `N${(i * 7919) % 2345}<&>`,
+    isDirectory: i % 5 === 0,
+    isSymlink: i % 11 === 0,
+  }));
+  const whole = decoder.decode(renderDirectoryListing("/d/", entries, "<p>x</p>\n"));
+  const pieces = [...directoryListingPieces("/d/", sortLikePython(entries), "<p>x</p>\n")];
+  assertEquals(pieces.length, 4);
+  assertEquals(pieces.join(""), whole);
+  assert(whole.endsWith("</ul>\n<hr>\n<p>x</p>\n</body>\n</html>\n"));
 });
 
 Deno.test("dotfiles: decided on decoded, normalised segments", () => {

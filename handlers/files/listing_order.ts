@@ -87,16 +87,26 @@ export function sortListing<T extends ListingEntry>(
   query: Pick<ListingQuery, "sort" | "order">,
 ): T[] {
   const byName = sortLikePython(entries);
-  const rank = new Map<T, number>();
-  byName.forEach((entry, index) => rank.set(entry, index));
-  const sign = query.order === "desc" ? -1 : 1;
-  const key = query.sort;
-  return byName.sort((a, b) => {
-    if (a.isDirectory !== b.isDirectory) return a.isDirectory ? -1 : 1;
-    let difference = 0;
-    if (key === "size") difference = (a.size ?? -1) - (b.size ?? -1);
-    else if (key === "mtime") difference = a.mtime - b.mtime;
-    if (difference === 0) difference = (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
-    return sign * difference;
+  const descending = query.order === "desc";
+  if (query.sort === "name") {
+    // Already in order: split off the directories (stable), reverse each group if asked.
+    const directories = byName.filter((entry) => entry.isDirectory);
+    const files = byName.filter((entry) => !entry.isDirectory);
+    if (descending) {
+      directories.reverse();
+      files.reverse();
+    }
+    return directories.concat(files);
+  }
+  const sign = descending ? -1 : 1;
+  const ranked = byName.map((entry, rank) => ({
+    entry,
+    rank,
+    value: query.sort === "size" ? entry.size ?? -1 : entry.mtime,
+  }));
+  ranked.sort((a, b) => {
+    if (a.entry.isDirectory !== b.entry.isDirectory) return a.entry.isDirectory ? -1 : 1;
+    return sign * (a.value - b.value || a.rank - b.rank);
   });
+  return ranked.map(({ entry }) => entry);
 }
