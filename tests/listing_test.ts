@@ -17,7 +17,13 @@ import {
   sortLikePython,
 } from "../handlers/files/directory_listing.ts";
 import { rawExchange, startServer } from "./_helpers.ts";
-import { runPython } from "./_python.ts";
+import { runPython, seededRandom } from "./_python.ts";
+import { sortInSlices } from "../handlers/files/slice_sort.ts";
+import {
+  type ListingEntry,
+  sortListing,
+  sortListingInSlices,
+} from "../handlers/files/listing_order.ts";
 
 const decoder = new TextDecoder();
 
@@ -135,6 +141,38 @@ Deno.test("listing: CPython's page rendered in pieces is the same text", () => {
   assertEquals(pieces.length, 4);
   assertEquals(pieces.join(""), whole);
   assert(whole.endsWith("</ul>\n<hr>\n<p>x</p>\n</body>\n</html>\n"));
+});
+
+Deno.test("listing: the sort in slices gives the built-in stable sort's order", async () => {
+  const random = seededRandom(15);
+  let pauses = 0;
+  const pause = () => {
+    pauses++;
+    return Promise.resolve();
+  };
+  for (const length of [0, 1, 7, 8, 9, 100, 1000]) {
+    const items = Array.from({ length }, (_, i) => ({ v: Math.floor(random() * 10), i }));
+    const want = [...items].sort((a, b) => a.v - b.v);
+    assertEquals(await sortInSlices(items, (a, b) => a.v - b.v, pause, 7), want);
+  }
+  assert(pauses > 100);
+  const names = ["a", "B", "b", "A", "ß", "ss", "Z", "é", "E"];
+  const entries: ListingEntry[] = Array.from({ length: 5000 }, (_, i) => ({
+    name: `${names[i % names.length]}${Math.floor(random() * 50)}`,
+    isDirectory: random() < 0.2,
+    isSymlink: random() < 0.1,
+    size: random() < 0.1 ? null : Math.floor(random() * 20),
+    mtime: Math.floor(random() * 30) * 1000,
+  }));
+  for (const sort of ["name", "size", "mtime"] as const) {
+    for (const order of ["asc", "desc"] as const) {
+      assertEquals(
+        await sortListingInSlices(entries, { sort, order }, pause),
+        sortListing(entries, { sort, order }),
+        `${sort} ${order}`,
+      );
+    }
+  }
 });
 
 Deno.test("dotfiles: decided on decoded, normalised segments", () => {

@@ -127,12 +127,27 @@ export function encodeSurrogateEscape(text: string): Uint8Array {
  * ```
  */
 export function sortLikePython<T extends { readonly name: string }>(entries: readonly T[]): T[] {
+  const { keyed, compare } = pythonNameOrder(entries);
+  return keyed.sort(compare).map(({ entry }) => entry);
+}
+
+/**
+ * The pieces of {@linkcode sortLikePython}, for a caller that sorts in its own way (in
+ * slices): each entry with its sort key, and the comparison of two keyed entries.
+ *
+ * @param entries Anything with a `name`.
+ * @returns The keyed entries (in the given order) and the comparison.
+ */
+export function pythonNameOrder<T extends { readonly name: string }>(entries: readonly T[]): {
+  keyed: Array<{ entry: T; key: string }>;
+  compare: (a: { key: string }, b: { key: string }) => number;
+} {
   // Without surrogates, UTF-16 order is code point order: plain comparison will do.
-  const names = entries.map((entry) => entry.name).join("/");
-  return entries
-    .map((entry) => ({ entry, key: pythonLower(entry.name) }))
-    .sort(SURROGATE.test(names) ? (a, b) => compareCodePoints(a.key, b.key) : compareUnits)
-    .map(({ entry }) => entry);
+  const surrogates = entries.some((entry) => SURROGATE.test(entry.name));
+  return {
+    keyed: entries.map((entry) => ({ entry, key: pythonLower(entry.name) })),
+    compare: surrogates ? (a, b) => compareCodePoints(a.key, b.key) : compareUnits,
+  };
 }
 
 /** Entries per piece of {@linkcode directoryListingPieces}: a slice small enough to yield between. */

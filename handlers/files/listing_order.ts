@@ -19,7 +19,8 @@
  * @module
  */
 import { unquote } from "../../protocol/url.ts";
-import { type DirectoryEntry, sortLikePython } from "./directory_listing.ts";
+import { type DirectoryEntry, pythonNameOrder, sortLikePython } from "./directory_listing.ts";
+import { sortInSlices } from "./slice_sort.ts";
 
 /** A directory entry with what the rich and JSON listings show. */
 export interface ListingEntry extends DirectoryEntry {
@@ -86,7 +87,50 @@ export function sortListing<T extends ListingEntry>(
   entries: readonly T[],
   query: Pick<ListingQuery, "sort" | "order">,
 ): T[] {
-  const byName = sortLikePython(entries);
+  return orderByQuery(sortLikePython(entries), query, (items, compare) => items.sort(compare));
+}
+
+/**
+ * {@linkcode sortListing} for a large listing: the same order, computed in slices with
+ * `pause` awaited between them so other clients are served meanwhile.
+ *
+ * @param entries The entries, in any order.
+ * @param query The sort key and order.
+ * @param pause Awaited between slices.
+ * @returns A new, sorted array.
+ */
+export async function sortListingInSlices<T extends ListingEntry>(
+  entries: readonly T[],
+  query: Pick<ListingQuery, "sort" | "order">,
+  pause: () => Promise<void>,
+): Promise<T[]> {
+  const byName = await sortLikePythonInSlices(entries, pause);
+  const sorter = <U>(items: U[], compare: (a: U, b: U) => number) =>
+    sortInSlices(items, compare, pause);
+  return await orderByQuery(byName, query, sorter);
+}
+
+/**
+ * `sortLikePython` in slices, pausing between them.
+ *
+ * @param entries Anything with a `name`.
+ * @param pause Awaited between slices.
+ * @returns A new array in CPython's listing order.
+ */
+export async function sortLikePythonInSlices<T extends { readonly name: string }>(
+  entries: readonly T[],
+  pause: () => Promise<void>,
+): Promise<T[]> {
+  const { keyed, compare } = pythonNameOrder(entries);
+  return (await sortInSlices(keyed, compare, pause)).map(({ entry }) => entry);
+}
+
+/** Directories first, then by the query's key (ties by name order), with a sort given. */
+function orderByQuery<T extends ListingEntry, R extends T[] | Promise<T[]>>(
+  byName: T[],
+  query: Pick<ListingQuery, "sort" | "order">,
+  sort: <U>(items: U[], compare: (a: U, b: U) => number) => U[] | Promise<U[]>,
+): R {
   const descending = query.order === "desc";
   if (query.sort === "name") {
     // Already in order: split off the directories (stable), reverse each group if asked.
@@ -96,7 +140,7 @@ export function sortListing<T extends ListingEntry>(
       directories.reverse();
       files.reverse();
     }
-    return directories.concat(files);
+    return directories.concat(files) as R;
   }
   const sign = descending ? -1 : 1;
   const ranked = byName.map((entry, rank) => ({
@@ -104,9 +148,10 @@ export function sortListing<T extends ListingEntry>(
     rank,
     value: query.sort === "size" ? entry.size ?? -1 : entry.mtime,
   }));
-  ranked.sort((a, b) => {
+  const sorted = sort(ranked, (a, b) => {
     if (a.entry.isDirectory !== b.entry.isDirectory) return a.entry.isDirectory ? -1 : 1;
     return sign * (a.value - b.value || a.rank - b.rank);
   });
-  return ranked.map(({ entry }) => entry);
+  const unwrap = (items: typeof ranked) => items.map(({ entry }) => entry);
+  return (Array.isArray(sorted) ? unwrap(sorted) : sorted.then(unwrap)) as R;
 }

@@ -36,10 +36,15 @@ import {
   encodeSurrogateEscape,
   LISTING_PIECE_ENTRIES,
   renderDirectoryListing,
-  sortLikePython,
 } from "./directory_listing.ts";
 import { JSON_LISTING_TYPE, renderJsonListing } from "./json_listing.ts";
-import { type ListingEntry, listingQuery, sortListing } from "./listing_order.ts";
+import {
+  type ListingEntry,
+  listingQuery,
+  sortLikePythonInSlices,
+  sortListing,
+  sortListingInSlices,
+} from "./listing_order.ts";
 import {
   hasDotSegment,
   symlinkAllowed,
@@ -419,7 +424,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const { entries, symlinks } = read;
       page = entries.length <= LISTING_PIECE_ENTRIES
         ? renderDirectoryListing(title, entries, extraHtml)
-        : await encodePieces(directoryListingPieces(title, sortLikePython(entries), extraHtml));
+        : await encodePieces(
+          directoryListingPieces(
+            title,
+            await sortLikePythonInSlices(entries, nextTurn),
+            extraHtml,
+          ),
+        );
       // A symlink's target can change type without the directory changing: not cached.
       if (before !== null && !symlinks) cache?.putDerived(key, before, page, Date.now());
     }
@@ -450,7 +461,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return null;
     }
     const query = listingQuery(this.path);
-    const sorted = sortListing(read.entries as ListingEntry[], query);
+    const entries = read.entries as ListingEntry[];
+    const sorted = entries.length <= LISTING_PIECE_ENTRIES
+      ? sortListing(entries, query)
+      : await sortListingInSlices(entries, query, nextTurn);
     const pieces = json ? renderJsonListing(sorted) : renderRichListing(
       displayPath(this.path),
       this.path,
