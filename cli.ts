@@ -47,12 +47,16 @@ import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/bas
 import { writeStderr } from "./io/stderr.ts";
 import { parseByteSize } from "./protocol/upload_name.ts";
 import { DEFAULT_MAX_UPLOAD_BYTES } from "./handlers/files/upload.ts";
-import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
 import {
   checkHeaderField,
   responseHeaderPairs,
   type ResponseHeaders,
 } from "./handlers/files/web_app.ts";
+import {
+  type ListingStyle,
+  SimpleHTTPRequestHandler,
+  type SymlinkPolicy,
+} from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 
@@ -301,6 +305,37 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
       "them",
   }),
   row({
+    kind: "value",
+    flags: ["--listing"],
+    metavar: "STYLE",
+    key: "listing",
+    default: "python",
+    parse: parseListingStyle,
+    help: "directory listing page: python (Python's, the default) or rich (a sortable " +
+      "table with sizes and dates)",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--no-dotfiles"],
+    key: "no_dotfiles",
+    default: false,
+    help: "hide names starting with '.' from listings and answer 404 for them",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--no-follow-symlinks"],
+    key: "no_follow_symlinks",
+    default: false,
+    help: "refuse every symlink (404, not listed)",
+  }),
+  row({
+    kind: "flag",
+    flags: ["--contain-symlinks"],
+    key: "contain_symlinks",
+    default: false,
+    help: "follow a symlink only while its real path stays inside the served directory",
+  }),
+  row({
     kind: "positional",
     flags: [],
     name: "port",
@@ -377,6 +412,14 @@ export interface CliOptions {
   error_page: [number, string][];
   /** `--compress`. */
   compress: boolean;
+  /** `--listing`: the HTML listing page. */
+  listing: ListingStyle;
+  /** `--no-dotfiles`: hide and refuse names starting with `.`. */
+  no_dotfiles: boolean;
+  /** `--no-follow-symlinks`: refuse every symlink. */
+  no_follow_symlinks: boolean;
+  /** `--contain-symlinks`: follow symlinks only inside the served directory. */
+  contain_symlinks: boolean;
   /** `-h` was given. */
   help: boolean;
 }
@@ -430,6 +473,34 @@ function withWebAppOptions(
     override spa = spa;
     override error_pages = pages;
     override compress = compress;
+  } as unknown as RequestHandlerClass;
+}
+
+/** A `STYLE` argument of `--listing`. */
+function parseListingStyle(text: string): ListingStyle {
+  if (text === "python" || text === "rich") return text;
+  throw new ArgumentValueError(`invalid choice: '${text}' (choose from 'python', 'rich')`);
+}
+
+/**
+ * The handler class with the listing and path options applied (a subclass), or the class
+ * itself when every option is at its default. `--no-follow-symlinks` wins over
+ * `--contain-symlinks`.
+ */
+function withFileOptions(Handler: RequestHandlerClass, options: CliOptions): RequestHandlerClass {
+  const symlinks: SymlinkPolicy = options.no_follow_symlinks
+    ? "refuse"
+    : options.contain_symlinks
+    ? "contain"
+    : "follow";
+  if (options.listing === "python" && !options.no_dotfiles && symlinks === "follow") {
+    return Handler;
+  }
+  const Base = Handler as unknown as typeof SimpleHTTPRequestHandler;
+  return class extends Base {
+    override listing = options.listing;
+    override dotfiles = !options.no_dotfiles;
+    override symlinks = symlinks;
   } as unknown as RequestHandlerClass;
 }
 
@@ -621,7 +692,11 @@ function bindServer(
  * @example
  * ```ts ignore
  * import { test } from "./cli.ts";
- * import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
+ * import {
+  type ListingStyle,
+  SimpleHTTPRequestHandler,
+  type SymlinkPolicy,
+} from "./handlers/simple.ts";
  * await test(SimpleHTTPRequestHandler);
  * ```
  */
@@ -750,6 +825,7 @@ export async function main(args: string[]): Promise<number> {
     writeStderr(`${PROG}: error: ${error.message}\n`);
     return error instanceof StartupError ? 1 : 2;
   }
+  Handler = withFileOptions(Handler, options);
   let httpsFactory: TestOptions["httpsFactory"];
   if (options.tls_cert !== undefined) httpsFactory = await loadHttpsFactory();
   try {

@@ -48,6 +48,10 @@ const DEFAULTS: Partial<CliOptions> = {
   max_upload_size: 1024 ** 3,
   auth: [],
   upload_auth: [],
+  listing: "python",
+  no_dotfiles: false,
+  no_follow_symlinks: false,
+  contain_symlinks: false,
 };
 
 const CLI_CASES: Array<[args: string[], expected: Partial<CliOptions> | string]> = [

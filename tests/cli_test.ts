@@ -24,7 +24,8 @@ const USAGE = `usage: cli.ts [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSIO
               [--mkdir] [--max-upload-size SIZE] [--auth USER:PASSWORD]
               [--upload-auth USER:PASSWORD] [-H HEADER VALUE] [--cors]
               [--cache-control VALUE] [--spa [FILE]] [--error-page CODE=FILE]
-              [--compress]
+              [--compress] [--listing STYLE] [--no-dotfiles]
+              [--no-follow-symlinks] [--contain-symlinks]
               [port]
 `;
 
@@ -84,6 +85,13 @@ options:
                         CODE errors (can be used multiple times)
   --compress            serve precompressed siblings (a.js.br, a.js.zst,
                         a.js.gz) to clients that accept them
+  --listing STYLE       directory listing page: python (Python's, the default)
+                        or rich (a sortable table with sizes and dates)
+  --no-dotfiles         hide names starting with '.' from listings and answer
+                        404 for them
+  --no-follow-symlinks  refuse every symlink (404, not listed)
+  --contain-symlinks    follow a symlink only while its real path stays inside
+                        the served directory
 `;
 
 /** Python's request log line, e.g. `127.0.0.1 - - [22/Nov/2026 03:37:01] "GET / HTTP/1.1" 200 -`. */

@@ -144,8 +144,9 @@ async function get(port: number, target: string): Promise<string> {
 async function withServer(
   served: string,
   body: (port: number) => Promise<void>,
+  Handler: typeof QuietFiles = QuietFiles,
 ): Promise<void> {
-  const server = new ThreadingHTTPServer(["127.0.0.1", 0], QuietFiles);
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], Handler);
   server.directory = served;
   // A request the port of Python cannot answer (a NUL in a path) is dropped: keep quiet.
   server.handle_error = () => {};
@@ -196,6 +197,42 @@ Deno.test("path safety: no traversal spelling resolves outside the served direct
       }
       assert((await get(port, "/sub/deeper/%2e%2e/inner.txt")).endsWith("\r\n\r\ninner\n"));
       assert((await get(port, "/x/..%2f..%2fpublic.txt")).endsWith("\r\n\r\npublic\n"));
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("path safety: the corpus with --no-dotfiles and each symlink policy", async () => {
+  const { root, served } = await makeTree();
+  // A link out of the tree must not undo the policies: the corpus runs past it too.
+  await Deno.symlink("..", `${served}/up`);
+  const corpus = traversalCorpus();
+  const extra = ["/up/secret.txt", "/up/served/up/secret.txt", "/%75p/secret.txt"];
+  try {
+    for (const symlinks of ["contain", "refuse"] as const) {
+      class Guarded extends QuietFiles {
+        override dotfiles = false;
+        override symlinks = symlinks;
+      }
+      await withServer(served, async (port) => {
+        const leaks: string[] = [];
+        const targets = [...corpus, ...extra];
+        for (let i = 0; i < targets.length; i += BATCH) {
+          await Promise.all(
+            targets.slice(i, i + BATCH).map(async (target) => {
+              const raw = await get(port, target);
+              if (raw.includes(SECRET)) leaks.push(`${symlinks} ${JSON.stringify(target)}`);
+            }),
+          );
+        }
+        assertEquals(leaks, []);
+        assert((await get(port, "/sub/deeper/%2e%2e/inner.txt")).endsWith("\r\n\r\ninner\n"));
+      }, Guarded);
+    }
+    // Control: without a policy the link does lead out.
+    await withServer(served, async (port) => {
+      assert((await get(port, "/up/secret.txt")).includes(SECRET));
     });
   } finally {
     await Deno.remove(root, { recursive: true });

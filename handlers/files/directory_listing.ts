@@ -73,8 +73,12 @@ const ESCAPED_BYTE_MAX = 0xdcff;
 /**
  * `text.encode("utf-8", "surrogateescape")`: U+DC80–U+DCFF become the bytes 0x80–0xFF; any other
  * lone surrogate makes Python raise `UnicodeEncodeError`, here a `TypeError`.
+ *
+ * @param text The text.
+ * @returns Its bytes.
+ * @throws {TypeError} A lone surrogate outside U+DC80–U+DCFF.
  */
-function encodeSurrogateEscape(text: string): Uint8Array {
+export function encodeSurrogateEscape(text: string): Uint8Array {
   if (text.isWellFormed()) return new TextEncoder().encode(text);
   const chunks: Uint8Array[] = [];
   let start = 0;
@@ -108,6 +112,86 @@ function encodeSurrogateEscape(text: string): Uint8Array {
 }
 
 /**
+ * Entries in CPython 3.13.0's listing order: by Python's `name.lower()`, stable, in code-point
+ * order.
+ *
+ * @param entries Anything with a `name`, in `os.listdir` order.
+ * @returns A new, sorted array.
+ *
+ * @example Case-insensitive, stable
+ * ```ts
+ * import { sortLikePython } from "./directory_listing.ts";
+ * import { assertEquals } from "../../deps.ts";
+ * const names = sortLikePython([{ name: "b" }, { name: "B" }, { name: "a" }]).map((e) => e.name);
+ * assertEquals(names, ["a", "b", "B"]);
+ * ```
+ */
+export function sortLikePython<T extends { readonly name: string }>(entries: readonly T[]): T[] {
+  const { keyed, compare } = pythonNameOrder(entries);
+  return keyed.sort(compare).map(({ entry }) => entry);
+}
+
+/**
+ * The pieces of {@linkcode sortLikePython}, for a caller that sorts in its own way (in
+ * slices): each entry with its sort key, and the comparison of two keyed entries.
+ *
+ * @param entries Anything with a `name`.
+ * @returns The keyed entries (in the given order) and the comparison.
+ */
+export function pythonNameOrder<T extends { readonly name: string }>(entries: readonly T[]): {
+  keyed: Array<{ entry: T; key: string }>;
+  compare: (a: { key: string }, b: { key: string }) => number;
+} {
+  // Without surrogates, UTF-16 order is code point order: plain comparison will do.
+  const surrogates = entries.some((entry) => SURROGATE.test(entry.name));
+  return {
+    keyed: entries.map((entry) => ({ entry, key: pythonLower(entry.name) })),
+    compare: surrogates ? (a, b) => compareCodePoints(a.key, b.key) : compareUnits,
+  };
+}
+
+/** Entries per piece of {@linkcode directoryListingPieces}: a slice small enough to yield between. */
+export const LISTING_PIECE_ENTRIES = 1000;
+
+/**
+ * CPython 3.13.0's listing page as text pieces, for entries already in listing order: the
+ * head, then one piece per {@linkcode LISTING_PIECE_ENTRIES} entries, then the tail. Joined,
+ * they are the page's text; {@linkcode encodeSurrogateEscape} turns each into bytes.
+ *
+ * @param displayPath The escaped title path.
+ * @param sorted The entries, in listing order ({@linkcode sortLikePython}).
+ * @param extraHtml HTML placed after the closing rule, before `</body>` (empty: CPython's page).
+ * @returns The pieces.
+ */
+export function* directoryListingPieces(
+  displayPath: string,
+  sorted: readonly DirectoryEntry[],
+  extraHtml = "",
+): Generator<string> {
+  const title = `Directory listing for ${displayPath}`;
+  yield "<!DOCTYPE HTML>\n" +
+    '<html lang="en">\n' +
+    "<head>\n" +
+    '<meta charset="utf-8">\n' +
+    `<title>${title}</title>\n</head>\n` +
+    `<body>\n<h1>${title}</h1>\n` +
+    "<hr>\n<ul>";
+  let piece = "";
+  let count = 0;
+  for (const { name, isDirectory, isSymlink } of sorted) {
+    const linkName = isDirectory ? name + "/" : name;
+    const displayName = isSymlink ? name + "@" : linkName;
+    piece += `\n<li><a href="${quote(linkName)}">${htmlEscapeNoQuote(displayName)}</a></li>`;
+    if (++count === LISTING_PIECE_ENTRIES) {
+      yield piece;
+      piece = "";
+      count = 0;
+    }
+  }
+  yield piece + `\n</ul>\n<hr>\n${extraHtml}</body>\n</html>\n`;
+}
+
+/**
  * Renders CPython 3.13.0's directory listing page: entries sorted by Python's `name.lower()`
  * (stable, code-point order), a `/` after directories in both link and label, an `@` after
  * symlinks in the label only, links percent-encoded with `quote`, labels escaped (`& < >`),
@@ -118,6 +202,8 @@ function encodeSurrogateEscape(text: string): Uint8Array {
  * @param displayPath The already escaped title path, as `displayPath` in `handlers/files/url_path.ts`
  * computes it from the request target.
  * @param entries The directory's entries in `os.listdir` order (`.` and `..` excluded).
+ * @param extraHtml HTML placed after the closing rule, before `</body>`: the hook for blocks
+ * an option adds (an upload form); empty (the default) gives CPython's page.
  * @returns The page's bytes.
  * @throws {TypeError} If `displayPath` holds a lone surrogate outside U+DC80–U+DCFF, which
  * CPython cannot encode either (it then drops the connection).
@@ -135,28 +221,11 @@ function encodeSurrogateEscape(text: string): Uint8Array {
 export function renderDirectoryListing(
   displayPath: string,
   entries: readonly DirectoryEntry[],
+  extraHtml = "",
 ): Uint8Array {
-  // Without surrogates, UTF-16 order is code point order: plain comparison will do.
-  const names = entries.map((entry) => entry.name).join("/");
-  const sorted = entries
-    .map((entry) => ({ entry, key: pythonLower(entry.name) }))
-    .sort(SURROGATE.test(names) ? (a, b) => compareCodePoints(a.key, b.key) : compareUnits)
-    .map(({ entry }) => entry);
-  const title = `Directory listing for ${displayPath}`;
-  const lines = [
-    "<!DOCTYPE HTML>",
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    `<title>${title}</title>\n</head>`,
-    `<body>\n<h1>${title}</h1>`,
-    "<hr>\n<ul>",
-  ];
-  for (const { name, isDirectory, isSymlink } of sorted) {
-    const linkName = isDirectory ? name + "/" : name;
-    const displayName = isSymlink ? name + "@" : linkName;
-    lines.push(`<li><a href="${quote(linkName)}">${htmlEscapeNoQuote(displayName)}</a></li>`);
+  let text = "";
+  for (const piece of directoryListingPieces(displayPath, sortLikePython(entries), extraHtml)) {
+    text += piece;
   }
-  lines.push("</ul>\n<hr>\n</body>\n</html>\n");
-  return encodeSurrogateEscape(lines.join("\n"));
+  return encodeSurrogateEscape(text);
 }

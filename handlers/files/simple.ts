@@ -16,19 +16,48 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { MODULE_VERSION } from "../../constants.ts";
-import { type BodySource, BytesSource, copyBody, ScratchBuffer } from "../../io/body_source.ts";
+import {
+  type BodySource,
+  BytesSource,
+  copyBody,
+  ScratchBuffer,
+  StreamSource,
+} from "../../io/body_source.ts";
 import type { WFile } from "../../io/wfile.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../../mime_types.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../../types.ts";
 import { BaseHTTPRequestHandler } from "../base.ts";
-import { type DirectoryEntry, renderDirectoryListing } from "./directory_listing.ts";
+import { negotiateMediaType } from "../../protocol/accept.ts";
+import {
+  type DirectoryEntry,
+  directoryListingPieces,
+  encodeSurrogateEscape,
+  LISTING_PIECE_ENTRIES,
+  renderDirectoryListing,
+} from "./directory_listing.ts";
+import { JSON_LISTING_TYPE, renderJsonListing } from "./json_listing.ts";
+import {
+  type ListingEntry,
+  listingQuery,
+  sortLikePythonInSlices,
+  sortListing,
+  sortListingInSlices,
+} from "./listing_order.ts";
+import {
+  hasDotSegment,
+  symlinkAllowed,
+  symlinkEntryAllowed,
+  type SymlinkPolicy,
+} from "./path_policy.ts";
+import { renderRichListing } from "./rich_listing.ts";
 import { FileContentCache } from "./file_cache.ts";
 import { fileStateFor, type RecentStats } from "./server_file_state.ts";
 import { serveContent } from "./serve_content.ts";
 import type { UploadSettings } from "./upload.ts";
 export type { UploadSettings } from "./upload.ts";
-import { withUploadForm } from "./upload_form.ts";
+import { UPLOAD_FORM_HTML } from "./upload_form.ts";
 import { directoryRedirectLocation, displayPath, translatePath } from "./url_path.ts";
 import {
   choosePrecompressed,
@@ -42,6 +71,10 @@ import {
 export { FileContentCache };
 export type { ResponseHeaders };
 export { responseHeaderPairs } from "./web_app.ts";
+export type { SymlinkPolicy };
+
+/** Which HTML page lists a directory: CPython's (`python`) or the sortable table (`rich`). */
+export type ListingStyle = "python" | "rich";
 export {
   type BodySource,
   BytesSource,
@@ -138,6 +171,86 @@ function openForReading(path: string): Deno.FsFile | null {
   }
 }
 
+/** `os.lstat`, or null where it fails. */
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  if (unusablePath(path) !== null) return null;
+  try {
+    return Deno.lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Bytes of directory records (a directory's own `st_size`) up to which it is read with one
+ * synchronous call: a few thousand entries, read in well under a millisecond; beyond, the
+ * read goes to Deno's blocking pool so a huge directory does not stall other clients.
+ */
+const SYNC_READ_DIRECTORY_BYTES = 256 * 1024;
+
+/**
+ * Lets the event loop serve other connections: `setImmediate` runs after pending I/O, and
+ * costs microseconds where a chain of `setTimeout(0)` is clamped to 4 ms a turn.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Encodes text pieces (UTF-8, `surrogateescape`), yielding between them, into one array. */
+async function encodePieces(pieces: Iterable<string>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  let first = true;
+  for (const piece of pieces) {
+    if (!first) await nextTurn();
+    first = false;
+    const bytes = encodeSurrogateEscape(piece);
+    parts.push(bytes);
+    length += bytes.length;
+  }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** `\r\n`, and the last chunk of a chunked body. */
+const CRLF_BYTES = new Uint8Array([0x0d, 0x0a]);
+const LAST_CHUNK_BYTES = new TextEncoder().encode("0\r\n\r\n");
+
+/**
+ * A stream of the pieces' bytes, each rendered only when the reader asks for it; with
+ * `chunked`, each piece framed as one HTTP/1.1 chunk and the last chunk appended.
+ */
+function piecesStream(pieces: Iterator<string>, chunked: boolean): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = pieces.next();
+      if (next.done) {
+        if (chunked) controller.enqueue(LAST_CHUNK_BYTES);
+        controller.close();
+        return;
+      }
+      const bytes = encodeSurrogateEscape(next.value);
+      if (bytes.length === 0) return;
+      if (!chunked) {
+        controller.enqueue(bytes);
+        return;
+      }
+      const size = new TextEncoder().encode(bytes.length.toString(16) + "\r\n");
+      const framed = new Uint8Array(size.length + bytes.length + 2);
+      framed.set(size);
+      framed.set(bytes, size.length);
+      framed.set(CRLF_BYTES, size.length + bytes.length);
+      controller.enqueue(framed);
+    },
+  }, { highWaterMark: 0 });
+}
+
 function joinPath(directory: string, name: string): string {
   return directory.endsWith("/") ? directory + name : `${directory}/${name}`;
 }
@@ -222,6 +335,27 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   #coding: string | null = null;
   /** `response_headers` as checked pairs, once used. */
   #extraHeaders: [string, string][] | null = null;
+  /**
+   * The HTML listing: `python` (CPython's page, byte for byte) or `rich` (a table with sizes
+   * and dates, sortable with `?sort=name|size|mtime&order=asc|desc`; `--listing rich`).
+   */
+  listing: ListingStyle = "python";
+  /**
+   * Answer a listing request with JSON when its `Accept` prefers `application/json` or its
+   * query says `format=json` (requests CPython answers with HTML, so on by default).
+   */
+  json_listing: boolean = true;
+  /**
+   * Serve names starting with `.`; false (`--no-dotfiles`) leaves them out of listings and
+   * answers 404 for any path with such a segment.
+   */
+  dotfiles: boolean = true;
+  /**
+   * Which symlinks are followed: `follow` (CPython), `contain` (only while the real path
+   * stays inside `directory`; `--contain-symlinks`) or `refuse` (`--no-follow-symlinks`).
+   * A refused link is answered 404 and left out of listings.
+   */
+  symlinks: SymlinkPolicy = "follow";
 
   /**
    * Creates the handler for one connection.
@@ -302,6 +436,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       this.#extraHeaders ??= responseHeaderPairs(this.response_headers);
     }
     let path = this.translate_path(this.path);
+    if (!this.#mayServe(path)) {
+      await this.send_error(404, "File not found");
+      return null;
+    }
     let info = this.#stat(path);
     if (
       info === null && this.spa !== null &&
@@ -329,7 +467,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       for (const name of this.index_pages) {
         const candidate = joinPath(path, name);
         const candidateInfo = statOrNull(candidate);
-        if (candidateInfo?.isFile) {
+        if (candidateInfo?.isFile && this.#mayServeEntry(path, name, false)) {
           index = candidate;
           info = candidateInfo;
           break;
@@ -469,17 +607,27 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * Sends a listing of `path` (when there is no index page): 200 with CPython's HTML, or
-   * `404 No permission to list directory`.
+   * Sends a listing of `path` (when there is no index page): 200 with CPython's HTML (or the
+   * rich page, or JSON when asked for), or `404 No permission to list directory`.
    *
    * @param path The directory on disk.
    * @returns The page to copy, or null after an error.
    */
   async list_directory(path: string): Promise<BodySource | null> {
+    const accept = this.json_listing ? this.headers.get("Accept") : undefined;
+    const wantsJson = this.json_listing && this.path.includes("?")
+      ? listingQuery(this.path).json
+      : false;
+    const json = wantsJson ||
+      (accept !== undefined &&
+        negotiateMediaType(accept, ["text/html", JSON_LISTING_TYPE]) === JSON_LISTING_TYPE);
+    if (json || this.listing === "rich") return await this.#listWithDetails(path, json);
     const title = displayPath(this.path);
+    const extraHtml = this.listing_extra_html(path);
     // A listing depends on the entries' names and types only (symlinks aside, see below), so
     // it is reused while the directory's own stat is unchanged. The key holds the title too.
-    const cache = this.file_cache;
+    const plain = extraHtml === "" && this.dotfiles && this.symlinks === "follow";
+    const cache = plain ? this.file_cache : null;
     const before = cache === null ? null : this.#stat(path);
     const key = `${path}\0${title}`;
     const cached = before === null ? null : (cache as FileContentCache).get(key, before);
@@ -487,27 +635,24 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (cached !== null) {
       page = cached;
     } else {
-      const entries: DirectoryEntry[] = [];
-      let symlinks = false;
-      try {
-        // One synchronous directory read instead of an async call per entry.
-        for (const entry of Deno.readDirSync(path)) {
-          let isDirectory = entry.isDirectory;
-          if (entry.isSymlink) {
-            symlinks = true;
-            isDirectory = statOrNull(joinPath(path, entry.name))?.isDirectory ?? false;
-          }
-          entries.push({ name: entry.name, isDirectory, isSymlink: entry.isSymlink });
-        }
-      } catch {
+      const read = await this.#readEntries(path, false);
+      if (read === null) {
         await this.send_error(404, "No permission to list directory");
         return null;
       }
-      page = renderDirectoryListing(title, entries);
+      const { entries, symlinks } = read;
+      page = entries.length <= LISTING_PIECE_ENTRIES
+        ? renderDirectoryListing(title, entries, extraHtml)
+        : await encodePieces(
+          directoryListingPieces(
+            title,
+            await sortLikePythonInSlices(entries, nextTurn),
+            extraHtml,
+          ),
+        );
       // A symlink's target can change type without the directory changing: not cached.
       if (before !== null && !symlinks) cache?.putDerived(key, before, page, Date.now());
     }
-    if (this.upload_settings !== null) page = withUploadForm(page);
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(page.length));
@@ -518,6 +663,131 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       this.#answer = Answer.Other;
     }
     return new BytesSource(page);
+  }
+
+  /**
+   * HTML placed at the end of a listing page, before `</body>` (both the CPython and the
+   * rich page): a hook for options that add a block. Empty by default, which keeps CPython's
+   * bytes; with uploads on, the upload form.
+   *
+   * @param _path The directory on disk.
+   * @returns HTML (already escaped).
+   */
+  listing_extra_html(_path: string): string {
+    return this.upload_settings === null ? "" : UPLOAD_FORM_HTML;
+  }
+
+  /** The rich HTML listing or the JSON one: entries with sizes and dates, sorted as asked. */
+  async #listWithDetails(path: string, json: boolean): Promise<BodySource | null> {
+    const read = await this.#readEntries(path, true);
+    if (read === null) {
+      await this.send_error(404, "No permission to list directory");
+      return null;
+    }
+    const query = listingQuery(this.path);
+    const entries = read.entries as ListingEntry[];
+    const sorted = entries.length <= LISTING_PIECE_ENTRIES
+      ? sortListing(entries, query)
+      : await sortListingInSlices(entries, query, nextTurn);
+    const pieces = json ? renderJsonListing(sorted) : renderRichListing(
+      displayPath(this.path),
+      this.path,
+      sorted,
+      query,
+      this.listing_extra_html(path),
+    );
+    this.send_response(200);
+    this.send_header(
+      "Content-type",
+      json ? JSON_LISTING_TYPE : "text/html; charset=utf-8",
+    );
+    if (this.json_listing) this.send_header("Vary", "Accept");
+    if (sorted.length <= LISTING_PIECE_ENTRIES) {
+      const page = await encodePieces(pieces);
+      this.send_header("Content-Length", String(page.length));
+      await this.end_headers();
+      return new BytesSource(page);
+    }
+    // A large listing is streamed, a piece at a time as the client reads: the page is never
+    // whole in memory. HTTP/1.1 frames it in chunks; an HTTP/1.0 client reads to the close.
+    const chunked = this.request_version === "HTTP/1.1" && this.protocol_version === "HTTP/1.1";
+    if (chunked) {
+      this.send_header("Transfer-Encoding", "chunked");
+    } else {
+      this.send_header("Connection", "close");
+      this.close_connection = true;
+    }
+    await this.end_headers();
+    return new StreamSource(piecesStream(pieces, chunked));
+  }
+
+  /**
+   * Reads a directory's entries, left out those the dotfile and symlink policies refuse;
+   * with `details`, each with its size and modification time. A large directory is read
+   * off the event loop and examined in slices, yielding between them, so other clients are
+   * served meanwhile. Null when the directory cannot be read.
+   */
+  async #readEntries(
+    path: string,
+    details: boolean,
+  ): Promise<{ entries: DirectoryEntry[] | ListingEntry[]; symlinks: boolean } | null> {
+    let listed: Deno.DirEntry[];
+    try {
+      // One synchronous read for a small directory; a large one is read on Deno's blocking
+      // pool (its own size says which, in bytes of directory records).
+      const size = this.#stat(path)?.size ?? 0;
+      listed = size <= SYNC_READ_DIRECTORY_BYTES
+        ? [...Deno.readDirSync(path)]
+        : await Array.fromAsync(Deno.readDir(path));
+    } catch {
+      return null;
+    }
+    const entries: ListingEntry[] = [];
+    let symlinks = false;
+    let examined = 0;
+    for (const entry of listed) {
+      if (++examined % LISTING_PIECE_ENTRIES === 0) await nextTurn();
+      const name = entry.name;
+      if (!this.dotfiles && name.startsWith(".")) continue;
+      let isDirectory = entry.isDirectory;
+      const full = joinPath(path, name);
+      let size: number | null = null;
+      let mtime = 0;
+      if (entry.isSymlink) {
+        if (!this.#mayServeEntry(path, name, true)) continue;
+        symlinks = true;
+        const target = statOrNull(full);
+        isDirectory = target?.isDirectory ?? false;
+        if (details) {
+          if (target !== null) {
+            size = target.size;
+            mtime = target.mtime?.getTime() ?? 0;
+          } else {
+            mtime = lstatOrNull(full)?.mtime?.getTime() ?? 0;
+          }
+        }
+      } else if (details) {
+        const info = lstatOrNull(full);
+        size = info?.size ?? null;
+        mtime = info?.mtime?.getTime() ?? 0;
+      }
+      entries.push({ name, isDirectory, isSymlink: entry.isSymlink, size, mtime });
+    }
+    return { entries, symlinks };
+  }
+
+  /** The dotfile and symlink policies allow serving the translated `path`. */
+  #mayServe(path: string): boolean {
+    if (!this.dotfiles && hasDotSegment(this.path)) return false;
+    return this.symlinks === "follow" || symlinkAllowed(path, this.directory, this.symlinks);
+  }
+
+  /** The policies allow the entry `name` of `directory` (known to be a symlink or not). */
+  #mayServeEntry(directory: string, name: string, isSymlink: boolean): boolean {
+    if (this.symlinks === "follow") return true;
+    const full = joinPath(directory, name);
+    if (!isSymlink && !(lstatOrNull(full)?.isSymlink ?? false)) return true;
+    return symlinkEntryAllowed(full, this.directory, this.symlinks);
   }
 
   /**
