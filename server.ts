@@ -50,6 +50,16 @@ export const LINGER_TIMEOUT_MS = 2000;
  */
 export const LINGER_MAX_BYTES = 1 << 20;
 /**
+ * Size of the one buffer every lingering close reads into, in bytes: what it reads is thrown
+ * away, so all closing connections share it rather than hold one each.
+ */
+const LINGER_DRAIN_CHUNK = 16 * 1024;
+const drainBuffer = new Uint8Array(LINGER_DRAIN_CHUNK);
+/** A `Connection` header that carries the `close` option. */
+const CONNECTION_CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
+/** A `Connection` header that carries the `keep-alive` option. */
+const CONNECTION_KEEP_ALIVE = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/i;
+/**
  * Default `request_queue_size` (Python's 5 loses bursts). `Deno.listen` takes no backlog: its
  * listening sockets always use 511 (capped by the kernel's `net.core.somaxconn`), whatever this
  * says; the HTTPS servers use it as their limit of concurrent TLS handshakes.
@@ -100,6 +110,34 @@ export function getfqdn(host: string): string {
   return host;
 }
 
+/**
+ * Whether a connection whose handler has ended can be closed at once without a lingering
+ * close: the client has said it sends nothing more (it closed, it asked for `close`, or it
+ * spoke HTTP/1.0 or 0.9 without keep-alive), nothing it sent is left unread in `rfile`, and
+ * its last request declared no body (which may still be on its way). Closing with unread
+ * input would make the kernel answer with a reset that can destroy the response; in every
+ * other case the server drains first (as nginx's `lingering_close on`).
+ *
+ * @param handler The handler that ran on the connection.
+ * @returns True when a plain close is safe.
+ */
+export function closesCleanly(handler: BaseHTTPRequestHandler): boolean {
+  const rfile = handler.rfile as BaseHTTPRequestHandler["rfile"] | undefined;
+  if (rfile === undefined || rfile.buffered > 0) return false;
+  if (rfile.atEof) return true;
+  if (handler.command === null) return false;
+  const headers = handler.headers;
+  const length = headers.get("Content-Length");
+  if ((length !== undefined && length.trim() !== "0") || headers.get("Transfer-Encoding")) {
+    return false;
+  }
+  const connection = headers.get("Connection") ?? "";
+  if (CONNECTION_CLOSE.test(connection)) return true;
+  const version = handler.request_version;
+  return (version === "HTTP/1.0" || version === "HTTP/0.9") &&
+    !CONNECTION_KEEP_ALIVE.test(connection);
+}
+
 /** Half-closes a connection, drains what the client still sends for a while, then closes. */
 async function lingeringClose(conn: ByteConnection): Promise<void> {
   try {
@@ -107,7 +145,7 @@ async function lingeringClose(conn: ByteConnection): Promise<void> {
   } catch {
     // Already gone.
   }
-  const buf = new Uint8Array(16 * 1024);
+  const buf = drainBuffer;
   let drained = 0;
   const deadline = Date.now() + LINGER_TIMEOUT_MS;
   try {
@@ -193,6 +231,8 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   protected readonly activeRequests: Set<Promise<void>> = new Set();
   /** The handlers running, for graceful shutdown. */
   readonly #handlers: Set<BaseHTTPRequestHandler> = new Set();
+  /** Connections whose handler ended with nothing left to drain (see `closesCleanly`). */
+  readonly #cleanCloses: WeakSet<AcceptedConnection> = new WeakSet();
   /** Resolves the wait of an accept loop held at `max_connections`. */
   #slotFreed: (() => void) | null = null;
   #draining = false;
@@ -436,13 +476,22 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     if (this.#draining) handler.close_when_idle();
     try {
       await handler.run();
+      if (closesCleanly(handler) && !("handshake" in request)) this.#cleanCloses.add(request);
     } finally {
       this.#handlers.delete(handler);
     }
   }
 
-  /** Ends a connection: half-close, drain briefly what the client still sends, close. */
+  /**
+   * Ends a connection: closes it at once when the client sends nothing more (see
+   * {@linkcode closesCleanly}); otherwise half-closes, drains briefly what the client still
+   * sends, and closes, so that unread input does not turn the close into a reset.
+   */
   shutdown_request(request: AcceptedConnection): void {
+    if (this.#cleanCloses.delete(request)) {
+      this.close_request(request);
+      return;
+    }
     lingeringClose(request);
   }
 
