@@ -2,12 +2,13 @@
  * Baseline for the benchmarks: the smallest HTTP/1.1 keep-alive loop on `Deno.listen` with
  * `conn.read`/`conn.write`, answering every request with the same 1 KiB body.
  *
- * Run: `deno run -A bench/raw_loop.ts <port>` (SIGTERM or SIGINT exits cleanly, so that a
- * `--cpu-prof` profile is written).
+ * Run: `deno run -A bench/raw_loop.ts <port> [buffer bytes]` (SIGTERM or SIGINT exits cleanly,
+ * so that a `--cpu-prof` profile is written). The read buffer is 64 KiB unless given.
  *
  * @module
  */
 const port = Number(Deno.args[0] ?? 8201);
+const bufferSize = Number(Deno.args[1] ?? 64 * 1024);
 const body = "x".repeat(1024);
 const response = new TextEncoder().encode(
   `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
@@ -25,7 +26,7 @@ function endOfHead(buf: Uint8Array, from: number, to: number): number {
 
 async function serve(conn: Deno.TcpConn): Promise<void> {
   conn.setNoDelay(true);
-  const buf = new Uint8Array(64 * 1024);
+  const buf = new Uint8Array(bufferSize);
   let len = 0;
   try {
     while (true) {
