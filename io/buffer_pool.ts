@@ -3,15 +3,18 @@
  * bound, for the next borrower: a connection that waits idle holds none, and a burst of
  * requests reuses the same few buffers rather than allocating (and zeroing) one each.
  *
- * The process has one pool per kind of buffer ({@linkcode readBufferPool},
+ * The process has one pool per kind of buffer ({@linkcode smallReadBufferPool},
+ * {@linkcode readBufferPool},
  * {@linkcode stageBufferPool}, {@linkcode copyBufferPool}), shared by every server in it.
  *
  * @module
  */
 import {
   COPY_CHUNK_SIZE,
+  INITIAL_READ_BUFFER_SIZE,
   POOLED_COPY_BUFFERS,
   POOLED_READ_BUFFERS,
+  POOLED_SMALL_READ_BUFFERS,
   POOLED_STAGE_BUFFERS,
   READ_BUFFER_SIZE,
   WRITE_STAGE_SIZE,
@@ -73,6 +76,15 @@ export class BufferPool {
     if (buffer.length === this.size && this.#kept.length < this.maxKept) this.#kept.push(buffer);
   }
 }
+
+/**
+ * The small read buffers every connection starts with, back from connections that ended: a
+ * close-per-request load reuses them instead of allocating (and zeroing) one per connection.
+ */
+export const smallReadBufferPool: BufferPool = new BufferPool(
+  INITIAL_READ_BUFFER_SIZE,
+  POOLED_SMALL_READ_BUFFERS,
+);
 
 /** Read buffers `rfile` grows into for a large request head or a body that streams in. */
 export const readBufferPool: BufferPool = new BufferPool(READ_BUFFER_SIZE, POOLED_READ_BUFFERS);

@@ -16,13 +16,15 @@
 import { INITIAL_READ_BUFFER_SIZE, READ_BUFFER_SIZE } from "../constants.ts";
 import { ClientDisconnectedError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
-import { type BufferPool, readBufferPool } from "./buffer_pool.ts";
+import { type BufferPool, readBufferPool, smallReadBufferPool } from "./buffer_pool.ts";
 import { isDisconnect } from "./connection_errors.ts";
 import { throwSocketTimeout, withTimeout } from "./timeout.ts";
 import { decodeLatin1 } from "../protocol/latin1.ts";
 
 const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
+/** Stands for the small buffer once {@linkcode RFile.release} gave it back. */
+const RELEASED = new Uint8Array(0);
 /**
  * What a `beforeWait` hook returns when it had nothing to do; the reader then goes straight
  * to the connection without an extra turn of the event loop.
@@ -61,8 +63,10 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  */
 export class RFile {
   readonly #conn: ByteConnection;
-  /** The reader's own buffer, kept for its life. */
-  readonly #small: Uint8Array;
+  /** The reader's small buffer, held until {@linkcode release} (then `RELEASED`). */
+  #small: Uint8Array;
+  /** Where the small buffer comes from and goes back to; null: allocated for this reader. */
+  readonly #smallPool: BufferPool | null;
   /** Where larger buffers are borrowed from; null: the reader never grows. */
   readonly #pool: BufferPool | null;
   /** The buffer in use: `#small`, or one borrowed from `#pool`. */
@@ -113,26 +117,35 @@ export class RFile {
     pool: BufferPool | null = readBufferPool,
   ) {
     this.#conn = conn;
-    this.#small = new Uint8Array(bufferSize);
+    this.#smallPool = bufferSize === smallReadBufferPool.size ? smallReadBufferPool : null;
+    this.#small = this.#smallPool?.take() ?? new Uint8Array(bufferSize);
     this.#buf = this.#small;
     this.#pool = pool !== null && pool.size > bufferSize ? pool : null;
   }
 
-  /** Size of the buffer in use: the small one, or a larger one while a request needs it. */
+  /**
+   * Size of the buffer in use: the small one, or a larger one while a request needs it (0
+   * after {@linkcode release}, until the next read).
+   */
   get bufferSize(): number {
     return this.#buf.length;
   }
 
   /**
-   * Gives a borrowed buffer back to the pool when nothing is left in it (the handler's
-   * `finish`); one that still holds unread bytes is kept, so {@linkcode buffered} stays true.
+   * Gives the buffers back to their pools when nothing is left in them (the handler's
+   * `finish`: the connection is done); a buffer that still holds unread bytes is kept, so
+   * {@linkcode buffered} stays true. Reading again takes a small buffer anew.
    */
   release(): void {
     this.#streaming = false;
-    if (this.#buf !== this.#small && this.#start === this.#end) {
-      this.#start = 0;
-      this.#end = 0;
-      this.#shrink();
+    if (this.#start !== this.#end) return;
+    this.#start = 0;
+    this.#end = 0;
+    if (this.#buf !== this.#small) this.#shrink();
+    if (this.#smallPool !== null && this.#small !== RELEASED) {
+      this.#smallPool.give(this.#small);
+      this.#small = RELEASED;
+      this.#buf = RELEASED;
     }
   }
 
@@ -194,6 +207,10 @@ export class RFile {
     if (this.#start === this.#end) {
       this.#start = 0;
       this.#end = 0;
+      if (this.#small === RELEASED) {
+        this.#small = (this.#smallPool as BufferPool).take();
+        this.#buf = this.#small;
+      }
       if (this.#pool !== null) {
         const large = this.#streaming || want > this.#small.length;
         if (this.#buf === this.#small) {

@@ -86,8 +86,11 @@ Deno.test("rfile: a large body read grows the buffer; finish's release gives it 
   assertEquals(rfile.bufferSize, READ_BUFFER_SIZE);
   assertEquals(pool.kept, 0);
   rfile.release();
-  assertEquals(rfile.bufferSize, INITIAL_READ_BUFFER_SIZE);
+  assertEquals(rfile.bufferSize, 0);
   assertEquals(pool.kept, 1);
+  // Released: reading again starts over with a small buffer.
+  assertEquals(await rfile.read(1), new Uint8Array(0));
+  assertEquals(rfile.bufferSize, INITIAL_READ_BUFFER_SIZE);
 });
 
 Deno.test("rfile: a body that streams in through read1(0) grows the buffer, then shrinks", async () => {
