@@ -55,6 +55,15 @@ export const LINGER_MAX_BYTES = 1 << 20;
  */
 const LINGER_DRAIN_CHUNK = 16 * 1024;
 const drainBuffer = new Uint8Array(LINGER_DRAIN_CHUNK);
+/**
+ * Fewest connections open at once that count as a burst, whose end asks for a garbage
+ * collection (when `gc` is exposed): below it, what connections leave behind is small.
+ */
+const BURST_MIN_CONNECTIONS = 256;
+/** A burst has ended once the connections open fall to its peak divided by this. */
+const BURST_END_FRACTION = 8;
+/** Milliseconds after a burst ends before the collection (it runs once the load is gone). */
+const BURST_COLLECT_DELAY_MS = 1000;
 /** A `Connection` header that carries the `close` option. */
 const CONNECTION_CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
 /** A `Connection` header that carries the `keep-alive` option. */
@@ -445,10 +454,39 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    */
   protected trackRequest(done: Promise<void>): Promise<void> {
     this.activeRequests.add(done);
+    if (this.activeRequests.size > this.#peakConnections) {
+      this.#peakConnections = this.activeRequests.size;
+    }
     return done.finally(() => {
       this.activeRequests.delete(done);
       this.#slotFreed?.();
+      if (
+        this.#peakConnections >= BURST_MIN_CONNECTIONS &&
+        this.activeRequests.size * BURST_END_FRACTION <= this.#peakConnections
+      ) {
+        this.#burstEnded();
+      }
     });
+  }
+
+  /**
+   * Most connections open at once since the last burst ended, and the pending collection.
+   * Idle, V8 runs no garbage collection, so what a burst of connections left behind would
+   * stay resident until the next load; with `gc` exposed (`--v8-flags=--expose-gc`) one full
+   * collection shortly after the burst ends returns it.
+   */
+  #peakConnections = 0;
+  #collection: ReturnType<typeof setTimeout> | undefined;
+
+  #burstEnded(): void {
+    this.#peakConnections = this.activeRequests.size;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (typeof gc !== "function" || this.#collection !== undefined) return;
+    this.#collection = setTimeout(() => {
+      this.#collection = undefined;
+      gc();
+    }, BURST_COLLECT_DELAY_MS);
+    Deno.unrefTimer(this.#collection as unknown as number);
   }
 
   /** Runs `finish_request`, reports errors through `handle_error`, and closes. */

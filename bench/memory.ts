@@ -2,13 +2,14 @@
  * Memory per connection (issue #17): the server's RSS with N idle keep-alive connections (each
  * sent one request and read its 1 KiB answer, then stays open and silent), after they all
  * closed, and the peak under a burst of connections that each send one request and close.
- * Side by side: this server (`cli.ts -p HTTP/1.1` on a generated tree, `/small.txt`), the raw
+ * Side by side: this server (`cli.ts -p HTTP/1.1` on a generated tree, `/small.txt`; `ours_gc`
+ * the same with `--v8-flags=--expose-gc`, so it collects once a burst has ended), the raw
  * `Deno.listen` loop (`raw_loop.ts`, 4 KiB buffer), `Deno.serve` (`deno_serve.ts`) and nginx
  * (one worker, a temporary prefix, `daemon off`). RSS is `VmRSS` from `/proc` (for nginx the
  * master plus its worker), the burst peak `VmHWM` of a freshly started process.
  *
  * Run: `deno run -A bench/memory.ts [--counts 100,1000,5000,10000] [--burst 1000]
- *   [--servers ours,raw,deno_serve,nginx] [--port 18700] [--root CHECKOUT]` (127.0.0.1 only; counts above the
+ *   [--servers ours,ours_gc,raw,deno_serve,nginx] [--port 18700] [--root CHECKOUT]` (127.0.0.1 only; counts above the
  * open-file limit, `ulimit -n`, are skipped). Prints a markdown table.
  *
  * @module
@@ -31,7 +32,7 @@ const BENCH_DIR = new URL(".", import.meta.url).pathname;
 /** The checkout whose `cli.ts` is "ours" (`--root DIR` compares another, e.g. an older one). */
 const ROOT_DIR = option("--root", new URL("..", import.meta.url).pathname);
 
-type ServerName = "ours" | "raw" | "deno_serve" | "nginx";
+type ServerName = "ours" | "ours_gc" | "raw" | "deno_serve" | "nginx";
 
 interface Running {
   pid: number;
@@ -96,8 +97,10 @@ async function start(name: ServerName, port: number, tree: string): Promise<Runn
   let child: Deno.ChildProcess;
   switch (name) {
     case "ours":
+    case "ours_gc":
       child = spawn(Deno.execPath(), [
         "run",
+        ...(name === "ours_gc" ? ["--v8-flags=--expose-gc"] : []),
         "--allow-net=127.0.0.1",
         `--allow-read=${tree}`,
         "cli.ts",
@@ -288,7 +291,9 @@ if (import.meta.main) {
   const counts = option("--counts", "100,1000,5000,10000").split(",").map(Number)
     .filter((count) => count + 100 <= limit);
   const burst = Number(option("--burst", "1000"));
-  const servers = option("--servers", "ours,raw,deno_serve,nginx").split(",") as ServerName[];
+  const servers = option("--servers", "ours,ours_gc,raw,deno_serve,nginx").split(
+    ",",
+  ) as ServerName[];
   const port = Number(option("--port", "18700"));
   const tree = Deno.makeTempDirSync({ prefix: "memory-tree-" });
   try {
