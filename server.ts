@@ -480,11 +480,13 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
 
   #burstEnded(): void {
     this.#peakConnections = this.activeRequests.size;
-    const gc = (globalThis as { gc?: () => void }).gc;
+    const gc = (globalThis as { gc?: (options?: Record<string, string>) => void }).gc;
     if (typeof gc !== "function" || this.#collection !== undefined) return;
+    // A "last resort" collection also compacts and gives emptied pages back to the system
+    // (a plain `gc()` frees the objects but keeps the heap's size).
     this.#collection = setTimeout(() => {
       this.#collection = undefined;
-      gc();
+      gc({ type: "major", execution: "sync", flavor: "last-resort" });
     }, BURST_COLLECT_DELAY_MS);
     Deno.unrefTimer(this.#collection as unknown as number);
   }
