@@ -284,7 +284,8 @@ export class BaseHTTPRequestHandler {
     this.request_version = this.default_request_version;
     this.rfile = new RFile(this.request);
     this.wfile = new WFile(this.request);
-    if (this.disable_nagle_algorithm) this.wfile.beforeSecondSend = this.#disableNagle;
+    // Set before the connection's second write (Nagle's algorithm only delays a later one).
+    this.wfile.noDelayFromSecondSend = this.disable_nagle_algorithm;
     const wfile = this.wfile;
     this.rfile.beforeWait = () => wfile.pendingBytes > 0 ? wfile.flush() : RESOLVED_WAIT;
     if (this.timeout !== null) {
@@ -294,18 +295,6 @@ export class BaseHTTPRequestHandler {
     const limits = this.server as RequestLimitsInfo;
     this.#clock.accepted(this.rfile, limits.header_timeout, limits.idle_timeout);
   }
-
-  /**
-   * Sets `TCP_NODELAY` (`disable_nagle_algorithm`), called by `wfile` before the connection's
-   * second write: Nagle's algorithm only ever delays a write that follows another.
-   */
-  readonly #disableNagle = (): void => {
-    try {
-      this.request.setNoDelay?.(true);
-    } catch {
-      // Not a TCP connection (TLS, Unix socket, memory): nothing to tune.
-    }
-  };
 
   /** Sends what is left in `wfile` and returns its buffers; a peer that has gone away is ignored. */
   async finish(): Promise<void> {

@@ -67,11 +67,12 @@ export class WFile {
   /** Milliseconds a single socket write may wait, or null for no limit. */
   timeoutMs: number | null = null;
   /**
-   * Called once, just before the connection's second socket write (the handler turns off
-   * Nagle's algorithm here: it can only delay a write that follows one, so a connection that
-   * closes after a one-write response never pays for the socket option).
+   * Turn off Nagle's algorithm (`setNoDelay`) just before the connection's second socket
+   * write: it can only delay a write that follows another, so a connection that closes after
+   * a one-write response never pays for the socket option (the handler's
+   * `disable_nagle_algorithm` sets this).
    */
-  beforeSecondSend: (() => void) | null = null;
+  noDelayFromSecondSend = false;
   #sends = 0;
 
   /**
@@ -275,8 +276,12 @@ export class WFile {
 
   /** Sends after whatever is already on its way (one chain per connection keeps the order). */
   #enqueue(chunk: Uint8Array, stage: Uint8Array | null): Promise<void> {
-    if (this.#sends < 2 && ++this.#sends === 2 && this.beforeSecondSend !== null) {
-      this.beforeSecondSend();
+    if (this.#sends < 2 && ++this.#sends === 2 && this.noDelayFromSecondSend) {
+      try {
+        this.#conn.setNoDelay?.(true);
+      } catch {
+        // Not a TCP connection (TLS, Unix socket, memory): nothing to tune.
+      }
     }
     if (this.#inFlight === 0 && this.timeoutMs === null && this.#failure === undefined) {
       // Nothing on its way (the usual case): one `conn.write` with callbacks bound once.

@@ -148,10 +148,14 @@ Deno.test("wfile: the staging buffer is borrowed per response and returned once 
 });
 
 Deno.test("wfile: TCP_NODELAY is asked for before the second socket write, not the first", async () => {
-  const conn = new MemoryConnection("");
-  const wfile = new WFile(conn);
   let calls = 0;
-  wfile.beforeSecondSend = () => calls++;
+  const conn = Object.assign(new MemoryConnection(""), {
+    setNoDelay: () => {
+      calls++;
+    },
+  });
+  const wfile = new WFile(conn);
+  wfile.noDelayFromSecondSend = true;
   await wfile.write("one");
   await wfile.flush();
   assertEquals(calls, 0);
