@@ -30,9 +30,11 @@ export const MAX_HEADERS = 100;
 
 /**
  * Size of the read buffer each connection starts with and keeps while idle, in bytes: a
- * request head of a few hundred bytes to a few KiB fits, and an idle connection costs little.
+ * request head of a few hundred bytes (a browser's without large cookies, any tool's) fits, and
+ * an idle connection costs little; a larger head moves into a pooled `READ_BUFFER_SIZE` one
+ * (nginx starts at 1 KiB, `client_header_buffer_size`).
  */
-export const INITIAL_READ_BUFFER_SIZE = 4 * 1024;
+export const INITIAL_READ_BUFFER_SIZE = 2 * 1024;
 
 /**
  * Size of the read buffer `rfile` grows into (borrowed from a pool shared by the server) for
@@ -50,7 +52,7 @@ export const WRITE_STAGE_SIZE = 16 * 1024;
  * Most small read buffers kept for reuse once their connections ended (1 MiB): enough for the
  * connections a busy close-per-request load opens between two garbage collections.
  */
-export const POOLED_SMALL_READ_BUFFERS = 256;
+export const POOLED_SMALL_READ_BUFFERS = 512;
 
 /** Most grown read buffers kept for reuse while no connection needs one (1 MiB). */
 export const POOLED_READ_BUFFERS = 16;
