@@ -147,30 +147,63 @@ export function closesCleanly(handler: BaseHTTPRequestHandler): boolean {
     !CONNECTION_KEEP_ALIVE.test(connection);
 }
 
-/** Half-closes a connection, drains what the client still sends for a while, then closes. */
+/**
+ * Milliseconds between two checks of the lingering connections' deadlines: a connection lingers
+ * up to this much longer than `LINGER_TIMEOUT_MS`, and one timer serves them all.
+ */
+const LINGER_SWEEP_MS = 500;
+/** Connections draining in a lingering close, with the time (ms) they are closed regardless. */
+const lingering = new Map<ByteConnection, number>();
+let lingerSweep: ReturnType<typeof setTimeout> | undefined;
+
+/** Closes the lingering connections past their deadline (their pending read then fails). */
+function sweepLingering(): void {
+  const now = Date.now();
+  for (const [conn, deadline] of lingering) {
+    if (deadline > now) continue;
+    lingering.delete(conn);
+    closeQuietly(conn);
+  }
+  lingerSweep = undefined;
+  if (lingering.size > 0) scheduleLingerSweep();
+}
+
+function scheduleLingerSweep(): void {
+  lingerSweep = setTimeout(sweepLingering, LINGER_SWEEP_MS);
+  Deno.unrefTimer(lingerSweep as unknown as number);
+}
+
+function closeQuietly(conn: ByteConnection): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/**
+ * Half-closes a connection, drains what the client still sends for a while, then closes. The
+ * deadline is kept by one timer shared by every lingering connection, not one per connection.
+ */
 async function lingeringClose(conn: ByteConnection): Promise<void> {
   try {
     await conn.closeWrite?.();
   } catch {
     // Already gone.
   }
-  const buf = drainBuffer;
+  lingering.set(conn, Date.now() + LINGER_TIMEOUT_MS);
+  if (lingerSweep === undefined) scheduleLingerSweep();
   let drained = 0;
-  const deadline = Date.now() + LINGER_TIMEOUT_MS;
   try {
-    while (drained < LINGER_MAX_BYTES && Date.now() < deadline) {
-      const n = await withTimeout(conn.read(buf), Math.max(0, deadline - Date.now()), () => null);
+    while (drained < LINGER_MAX_BYTES) {
+      const n = await conn.read(drainBuffer);
       if (n === null || n === 0) break;
       drained += n;
     }
   } catch {
-    // Reset or closed: nothing more to drain.
+    // Reset, or closed by the sweep: nothing more to drain.
   } finally {
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
+    if (lingering.delete(conn)) closeQuietly(conn);
   }
 }
 

@@ -147,3 +147,44 @@ Deno.test("close path: curl posting a body the server never reads gets the respo
     await running.stop();
   }
 });
+
+Deno.test("close path: a client that never closes is closed once the lingering time is over", async () => {
+  const running = startServer(OneKiBHandler);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: running.port });
+  try {
+    // HTTP/1.1 without `close` to an HTTP/1.0 server: it answers, then lingers for our EOF.
+    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const started = Date.now();
+    const buf = new Uint8Array(4096);
+    let received = 0;
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      received += n;
+    }
+    const waited = Date.now() - started;
+    assert(received > BODY.length);
+    // The answer, then the server's half-close (EOF here) come at once.
+    assert(waited < 5000, `${waited} ms`);
+    // Keep sending (far less than LINGER_MAX_BYTES): the server drains, then closes for good
+    // once LINGER_TIMEOUT_MS (2 s) has passed, and our writes start failing.
+    const until = Date.now() + 5000;
+    let ended = false;
+    while (Date.now() < until && !ended) {
+      try {
+        await conn.write(new Uint8Array(1024));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } catch {
+        ended = true;
+      }
+    }
+    assert(ended, "the server still accepted bytes 5 s after its answer");
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Closed.
+    }
+    await running.stop();
+  }
+});
