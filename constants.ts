@@ -28,8 +28,40 @@ export const MAX_LINE_LENGTH = 65536;
  */
 export const MAX_HEADERS = 100;
 
-/** Size of the read buffer under `rfile`, in bytes. */
+/**
+ * Size of the read buffer each connection starts with and keeps while idle, in bytes: a
+ * request head of a few hundred bytes (a browser's without large cookies, any tool's) fits, and
+ * an idle connection costs little; a larger head moves into a pooled `READ_BUFFER_SIZE` one
+ * (nginx starts at 1 KiB, `client_header_buffer_size`).
+ */
+export const INITIAL_READ_BUFFER_SIZE = 2 * 1024;
+
+/**
+ * Size of the read buffer `rfile` grows into (borrowed from a pool shared by the server) for
+ * a request head that does not fit the initial one or a body that streams in, in bytes.
+ */
 export const READ_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * Size of the staging buffer `wfile` coalesces a response's small writes in, in bytes
+ * (borrowed per response from a shared pool; it doubles up to `WRITE_COALESCE_LIMIT`).
+ */
+export const WRITE_STAGE_SIZE = 16 * 1024;
+
+/**
+ * Most small read buffers kept for reuse once their connections ended (1 MiB): enough for the
+ * connections a busy close-per-request load opens between two garbage collections.
+ */
+export const POOLED_SMALL_READ_BUFFERS = 512;
+
+/** Most grown read buffers kept for reuse while no connection needs one (1 MiB). */
+export const POOLED_READ_BUFFERS = 16;
+
+/** Most staging buffers kept for reuse between responses (1 MiB): covers a keep-alive load. */
+export const POOLED_STAGE_BUFFERS = 64;
+
+/** Most file copy buffers kept for reuse between large responses (1 MiB). */
+export const POOLED_COPY_BUFFERS = 4;
 
 /**
  * `wfile` coalesces small writes into one socket write up to this many bytes; a write that

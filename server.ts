@@ -50,6 +50,25 @@ export const LINGER_TIMEOUT_MS = 2000;
  */
 export const LINGER_MAX_BYTES = 1 << 20;
 /**
+ * Size of the one buffer every lingering close reads into, in bytes: what it reads is thrown
+ * away, so all closing connections share it rather than hold one each.
+ */
+const LINGER_DRAIN_CHUNK = 16 * 1024;
+const drainBuffer = new Uint8Array(LINGER_DRAIN_CHUNK);
+/**
+ * Fewest connections open at once that count as a burst, whose end asks for a garbage
+ * collection (when `gc` is exposed): below it, what connections leave behind is small.
+ */
+const BURST_MIN_CONNECTIONS = 256;
+/** A burst has ended once the connections open fall to its peak divided by this. */
+const BURST_END_FRACTION = 8;
+/** Milliseconds after a burst ends before the collection (it runs once the load is gone). */
+const BURST_COLLECT_DELAY_MS = 1000;
+/** A `Connection` header that carries the `close` option. */
+const CONNECTION_CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
+/** A `Connection` header that carries the `keep-alive` option. */
+const CONNECTION_KEEP_ALIVE = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/i;
+/**
  * Default `request_queue_size` (Python's 5 loses bursts). `Deno.listen` takes no backlog: its
  * listening sockets always use 511 (capped by the kernel's `net.core.somaxconn`), whatever this
  * says; the HTTPS servers use it as their limit of concurrent TLS handshakes.
@@ -100,30 +119,91 @@ export function getfqdn(host: string): string {
   return host;
 }
 
-/** Half-closes a connection, drains what the client still sends for a while, then closes. */
+/**
+ * Whether a connection whose handler has ended can be closed at once without a lingering
+ * close: the client has said it sends nothing more (it closed, it asked for `close`, or it
+ * spoke HTTP/1.0 or 0.9 without keep-alive), nothing it sent is left unread in `rfile`, and
+ * its last request declared no body (which may still be on its way). Closing with unread
+ * input would make the kernel answer with a reset that can destroy the response; in every
+ * other case the server drains first (as nginx's `lingering_close on`).
+ *
+ * @param handler The handler that ran on the connection.
+ * @returns True when a plain close is safe.
+ */
+export function closesCleanly(handler: BaseHTTPRequestHandler): boolean {
+  const rfile = handler.rfile as BaseHTTPRequestHandler["rfile"] | undefined;
+  if (rfile === undefined || rfile.buffered > 0) return false;
+  if (rfile.atEof) return true;
+  if (handler.command === null) return false;
+  const headers = handler.headers;
+  const length = headers.get("Content-Length");
+  if ((length !== undefined && length.trim() !== "0") || headers.get("Transfer-Encoding")) {
+    return false;
+  }
+  const connection = headers.get("Connection") ?? "";
+  if (CONNECTION_CLOSE.test(connection)) return true;
+  const version = handler.request_version;
+  return (version === "HTTP/1.0" || version === "HTTP/0.9") &&
+    !CONNECTION_KEEP_ALIVE.test(connection);
+}
+
+/**
+ * Milliseconds between two checks of the lingering connections' deadlines: a connection lingers
+ * up to this much longer than `LINGER_TIMEOUT_MS`, and one timer serves them all.
+ */
+const LINGER_SWEEP_MS = 500;
+/** Connections draining in a lingering close, with the time (ms) they are closed regardless. */
+const lingering = new Map<ByteConnection, number>();
+let lingerSweep: ReturnType<typeof setTimeout> | undefined;
+
+/** Closes the lingering connections past their deadline (their pending read then fails). */
+function sweepLingering(): void {
+  const now = Date.now();
+  for (const [conn, deadline] of lingering) {
+    if (deadline > now) continue;
+    lingering.delete(conn);
+    closeQuietly(conn);
+  }
+  lingerSweep = undefined;
+  if (lingering.size > 0) scheduleLingerSweep();
+}
+
+function scheduleLingerSweep(): void {
+  lingerSweep = setTimeout(sweepLingering, LINGER_SWEEP_MS);
+  Deno.unrefTimer(lingerSweep as unknown as number);
+}
+
+function closeQuietly(conn: ByteConnection): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/**
+ * Half-closes a connection, drains what the client still sends for a while, then closes. The
+ * deadline is kept by one timer shared by every lingering connection, not one per connection.
+ */
 async function lingeringClose(conn: ByteConnection): Promise<void> {
   try {
     await conn.closeWrite?.();
   } catch {
     // Already gone.
   }
-  const buf = new Uint8Array(16 * 1024);
+  lingering.set(conn, Date.now() + LINGER_TIMEOUT_MS);
+  if (lingerSweep === undefined) scheduleLingerSweep();
   let drained = 0;
-  const deadline = Date.now() + LINGER_TIMEOUT_MS;
   try {
-    while (drained < LINGER_MAX_BYTES && Date.now() < deadline) {
-      const n = await withTimeout(conn.read(buf), Math.max(0, deadline - Date.now()), () => null);
+    while (drained < LINGER_MAX_BYTES) {
+      const n = await conn.read(drainBuffer);
       if (n === null || n === 0) break;
       drained += n;
     }
   } catch {
-    // Reset or closed: nothing more to drain.
+    // Reset, or closed by the sweep: nothing more to drain.
   } finally {
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
+    if (lingering.delete(conn)) closeQuietly(conn);
   }
 }
 
@@ -200,6 +280,8 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   protected readonly activeRequests: Set<Promise<void>> = new Set();
   /** The handlers running, for graceful shutdown. */
   readonly #handlers: Set<BaseHTTPRequestHandler> = new Set();
+  /** Connections whose handler ended with nothing left to drain (see `closesCleanly`). */
+  readonly #cleanCloses: WeakSet<AcceptedConnection> = new WeakSet();
   /** Resolves the wait of an accept loop held at `max_connections`. */
   #slotFreed: (() => void) | null = null;
   #draining = false;
@@ -412,10 +494,41 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    */
   protected trackRequest(done: Promise<void>): Promise<void> {
     this.activeRequests.add(done);
+    if (this.activeRequests.size > this.#peakConnections) {
+      this.#peakConnections = this.activeRequests.size;
+    }
     return done.finally(() => {
       this.activeRequests.delete(done);
       this.#slotFreed?.();
+      if (
+        this.#peakConnections >= BURST_MIN_CONNECTIONS &&
+        this.activeRequests.size * BURST_END_FRACTION <= this.#peakConnections
+      ) {
+        this.#burstEnded();
+      }
     });
+  }
+
+  /**
+   * Most connections open at once since the last burst ended, and the pending collection.
+   * Idle, V8 runs no garbage collection, so what a burst of connections left behind would
+   * stay resident until the next load; with `gc` exposed (`--v8-flags=--expose-gc`) one full
+   * collection shortly after the burst ends returns it.
+   */
+  #peakConnections = 0;
+  #collection: ReturnType<typeof setTimeout> | undefined;
+
+  #burstEnded(): void {
+    this.#peakConnections = this.activeRequests.size;
+    const gc = (globalThis as { gc?: (options?: Record<string, string>) => void }).gc;
+    if (typeof gc !== "function" || this.#collection !== undefined) return;
+    // A "last resort" collection also compacts and gives emptied pages back to the system
+    // (a plain `gc()` frees the objects but keeps the heap's size).
+    this.#collection = setTimeout(() => {
+      this.#collection = undefined;
+      gc({ type: "major", execution: "sync", flavor: "last-resort" });
+    }, BURST_COLLECT_DELAY_MS);
+    Deno.unrefTimer(this.#collection as unknown as number);
   }
 
   /** Runs `finish_request`, reports errors through `handle_error`, and closes. */
@@ -443,13 +556,22 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     if (this.#draining) handler.close_when_idle();
     try {
       await handler.run();
+      if (closesCleanly(handler) && !("handshake" in request)) this.#cleanCloses.add(request);
     } finally {
       this.#handlers.delete(handler);
     }
   }
 
-  /** Ends a connection: half-close, drain briefly what the client still sends, close. */
+  /**
+   * Ends a connection: closes it at once when the client sends nothing more (see
+   * {@linkcode closesCleanly}); otherwise half-closes, drains briefly what the client still
+   * sends, and closes, so that unread input does not turn the close into a reset.
+   */
   shutdown_request(request: AcceptedConnection): void {
+    if (this.#cleanCloses.delete(request)) {
+      this.close_request(request);
+      return;
+    }
     lingeringClose(request);
   }
 

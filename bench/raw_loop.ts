@@ -2,15 +2,21 @@
  * Baseline for the benchmarks: the smallest HTTP/1.1 keep-alive loop on `Deno.listen` with
  * `conn.read`/`conn.write`, answering every request with the same 1 KiB body.
  *
- * Run: `deno run -A bench/raw_loop.ts <port>` (SIGTERM or SIGINT exits cleanly, so that a
- * `--cpu-prof` profile is written).
+ * Run: `deno run -A bench/raw_loop.ts <port> [buffer bytes] [close]` (SIGTERM or SIGINT exits
+ * cleanly, so that a `--cpu-prof` profile is written). The read buffer is 64 KiB unless given;
+ * with `close` every answer says `Connection: close` and the connection is closed after it (the
+ * read-write-close floor of the close-per-request benchmark).
  *
  * @module
  */
 const port = Number(Deno.args[0] ?? 8201);
+const bufferSize = Number(Deno.args[1] ?? 64 * 1024);
+const closeEach = Deno.args[2] === "close";
 const body = "x".repeat(1024);
 const response = new TextEncoder().encode(
-  `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${
+    closeEach ? "Connection: close\r\n" : ""
+  }\r\n${body}`,
 );
 const CRLFCRLF = [13, 10, 13, 10];
 
@@ -25,7 +31,7 @@ function endOfHead(buf: Uint8Array, from: number, to: number): number {
 
 async function serve(conn: Deno.TcpConn): Promise<void> {
   conn.setNoDelay(true);
-  const buf = new Uint8Array(64 * 1024);
+  const buf = new Uint8Array(bufferSize);
   let len = 0;
   try {
     while (true) {
@@ -36,6 +42,7 @@ async function serve(conn: Deno.TcpConn): Promise<void> {
       let end: number;
       while ((end = endOfHead(buf, start, len)) >= 0) {
         await conn.write(response);
+        if (closeEach) return;
         start = end;
       }
       buf.copyWithin(0, start, len);

@@ -296,15 +296,10 @@ export class BaseHTTPRequestHandler {
   /** Creates `rfile` and `wfile` and applies `timeout` and `disable_nagle_algorithm`. */
   setup(): void | Promise<void> {
     this.request_version = this.default_request_version;
-    if (this.disable_nagle_algorithm) {
-      try {
-        this.request.setNoDelay?.(true);
-      } catch {
-        // Not a TCP connection (TLS, Unix socket, memory): nothing to tune.
-      }
-    }
     this.rfile = new RFile(this.request);
     this.wfile = new WFile(this.request);
+    // Set before the connection's second write (Nagle's algorithm only delays a later one).
+    this.wfile.noDelayFromSecondSend = this.disable_nagle_algorithm;
     const wfile = this.wfile;
     this.rfile.beforeWait = () => wfile.pendingBytes > 0 ? wfile.flush() : RESOLVED_WAIT;
     if (this.timeout !== null) {
@@ -315,13 +310,14 @@ export class BaseHTTPRequestHandler {
     this.#clock.accepted(this.rfile, limits.header_timeout, limits.idle_timeout);
   }
 
-  /** Sends what is left in `wfile`; a peer that has gone away is ignored. */
+  /** Sends what is left in `wfile` and returns its buffers; a peer that has gone away is ignored. */
   async finish(): Promise<void> {
     try {
       await this.wfile.flush();
     } catch {
       this.wfile.discard();
     }
+    this.rfile.release();
   }
 
   /**

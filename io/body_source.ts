@@ -22,6 +22,7 @@
  */
 import { COPY_CHUNK_SIZE } from "../constants.ts";
 import type { BodySegment } from "../protocol/multipart_byteranges.ts";
+import { type BufferPool, copyBufferPool } from "./buffer_pool.ts";
 
 /**
  * What a response body is copied from: Python's file object, here anything with `read` and
@@ -60,8 +61,9 @@ export interface CopyableSource extends BodySource {
 }
 
 /**
- * A read buffer kept across copies (one per connection), so a connection that sends many
- * large files allocates it once.
+ * The read buffer of one connection's copies: borrowed from a pool shared by the server when
+ * a copy needs one, held while it runs, and given back by {@linkcode copyBody} when it ends, so
+ * an idle connection holds none and a burst of large files reuses a few buffers.
  *
  * @example
  * ```ts
@@ -73,11 +75,26 @@ export interface CopyableSource extends BodySource {
  * ```
  */
 export class ScratchBuffer {
+  readonly #pool: BufferPool;
   #buffer: Uint8Array | null = null;
 
   /**
-   * A buffer of at least `length` bytes: the kept one, or a new one of exactly `length` bytes
-   * (then kept) when the kept one is smaller.
+   * Creates a scratch buffer that holds nothing yet.
+   *
+   * @param pool Where buffers of up to its size are borrowed from.
+   */
+  constructor(pool: BufferPool = copyBufferPool) {
+    this.#pool = pool;
+  }
+
+  /** True while a buffer is held (between a `take` and {@linkcode release}). */
+  get holding(): boolean {
+    return this.#buffer !== null;
+  }
+
+  /**
+   * A buffer of at least `length` bytes: the held one, or (when it is smaller) one from the
+   * pool, or a new one of exactly `length` bytes when the pool's are too small; then held.
    *
    * @param length The fewest bytes needed.
    * @returns The buffer (its contents are undefined).
@@ -85,7 +102,15 @@ export class ScratchBuffer {
   take(length: number): Uint8Array {
     const buffer = this.#buffer;
     if (buffer !== null && buffer.length >= length) return buffer;
-    return this.#buffer = new Uint8Array(length);
+    this.release();
+    return this.#buffer = length <= this.#pool.size ? this.#pool.take() : new Uint8Array(length);
+  }
+
+  /** Gives the held buffer back to the pool (no copy may still be reading into it). */
+  release(): void {
+    if (this.#buffer === null) return;
+    this.#pool.give(this.#buffer);
+    this.#buffer = null;
   }
 }
 
@@ -115,8 +140,12 @@ export function copyBody(
   writer: ByteWriter,
   scratch: ScratchBuffer,
 ): Promise<unknown> {
-  if (isCopyable(source)) return source.copyTo(writer, scratch);
-  return copyByReading(source, writer, scratch.take(COPY_CHUNK_SIZE));
+  const copied = isCopyable(source)
+    ? source.copyTo(writer, scratch)
+    : copyByReading(source, writer, scratch.take(COPY_CHUNK_SIZE));
+  // A copy that borrowed the buffer gives it back when it ends; one that did not (bytes in
+  // memory, a small file) costs nothing more.
+  return scratch.holding ? copied.finally(() => scratch.release()) : copied;
 }
 
 /** The read loop of `copyfileobj`, through `buffer`. */

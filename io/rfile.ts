@@ -13,15 +13,18 @@
  *
  * @module
  */
-import { READ_BUFFER_SIZE } from "../constants.ts";
+import { INITIAL_READ_BUFFER_SIZE, READ_BUFFER_SIZE } from "../constants.ts";
 import { ClientDisconnectedError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
+import { type BufferPool, readBufferPool, smallReadBufferPool } from "./buffer_pool.ts";
 import { isDisconnect } from "./connection_errors.ts";
 import { throwSocketTimeout, withTimeout } from "./timeout.ts";
 import { decodeLatin1 } from "../protocol/latin1.ts";
 
 const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
+/** Stands for the small buffer once {@linkcode RFile.release} gave it back. */
+const RELEASED = new Uint8Array(0);
 /**
  * What a `beforeWait` hook returns when it had nothing to do; the reader then goes straight
  * to the connection without an extra turn of the event loop.
@@ -43,6 +46,13 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 /**
  * A buffered reader over a {@linkcode ByteConnection}.
  *
+ * It starts with a small buffer of its own ({@linkcode INITIAL_READ_BUFFER_SIZE}) and grows
+ * into a larger one borrowed from a pool shared by the server when a request needs more: a
+ * head that fills the small buffer, a `read(n)` or `read1(n)` of more than it holds, or input
+ * that keeps filling whatever buffer it is read into (a body streaming in). Once everything
+ * buffered has been consumed and the input has run dry, the large buffer goes back to the
+ * pool, so a connection waiting for its next request holds only the small one.
+ *
  * @example Read a body of known length
  * ```ts
  * import { RFile } from "./rfile.ts";
@@ -53,7 +63,16 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  */
 export class RFile {
   readonly #conn: ByteConnection;
+  /** The reader's small buffer, held until {@linkcode release} (then `RELEASED`). */
+  #small: Uint8Array;
+  /** Where the small buffer comes from and goes back to; null: allocated for this reader. */
+  readonly #smallPool: BufferPool | null;
+  /** Where larger buffers are borrowed from; null: the reader never grows. */
+  readonly #pool: BufferPool | null;
+  /** The buffer in use: `#small`, or one borrowed from `#pool`. */
   #buf: Uint8Array;
+  /** The last read from the connection filled the buffer to its end: more is on its way. */
+  #streaming = false;
   #start = 0;
   #end = 0;
   #eof = false;
@@ -88,11 +107,63 @@ export class RFile {
    * Creates the instance.
    *
    * @param conn The connection to read from.
-   * @param bufferSize Size of the read buffer in bytes.
+   * @param bufferSize Size of the reader's own buffer in bytes.
+   * @param pool Where larger buffers are borrowed from when a request needs more (never
+   *   when null, or when its buffers are no larger than `bufferSize`).
    */
-  constructor(conn: ByteConnection, bufferSize: number = READ_BUFFER_SIZE) {
+  constructor(
+    conn: ByteConnection,
+    bufferSize: number = INITIAL_READ_BUFFER_SIZE,
+    pool: BufferPool | null = readBufferPool,
+  ) {
     this.#conn = conn;
-    this.#buf = new Uint8Array(bufferSize);
+    this.#smallPool = bufferSize === smallReadBufferPool.size ? smallReadBufferPool : null;
+    this.#small = this.#smallPool?.take() ?? new Uint8Array(bufferSize);
+    this.#buf = this.#small;
+    this.#pool = pool !== null && pool.size > bufferSize ? pool : null;
+  }
+
+  /**
+   * Size of the buffer in use: the small one, or a larger one while a request needs it (0
+   * after {@linkcode release}, until the next read).
+   */
+  get bufferSize(): number {
+    return this.#buf.length;
+  }
+
+  /**
+   * Gives the buffers back to their pools when nothing is left in them (the handler's
+   * `finish`: the connection is done); a buffer that still holds unread bytes is kept, so
+   * {@linkcode buffered} stays true. Reading again takes a small buffer anew.
+   */
+  release(): void {
+    this.#streaming = false;
+    if (this.#start !== this.#end) return;
+    this.#start = 0;
+    this.#end = 0;
+    if (this.#buf !== this.#small) this.#shrink();
+    if (this.#smallPool !== null && this.#small !== RELEASED) {
+      this.#smallPool.give(this.#small);
+      this.#small = RELEASED;
+      this.#buf = RELEASED;
+    }
+  }
+
+  /** Moves the unconsumed bytes into a buffer borrowed from the pool. */
+  #grow(): void {
+    const pool = this.#pool as BufferPool;
+    const grown = pool.take();
+    const length = this.#end - this.#start;
+    if (length > 0) grown.set(this.#buf.subarray(this.#start, this.#end));
+    this.#buf = grown;
+    this.#start = 0;
+    this.#end = length;
+  }
+
+  /** Returns the borrowed buffer (nothing is buffered) and reads into the small one again. */
+  #shrink(): void {
+    (this.#pool as BufferPool).give(this.#buf);
+    this.#buf = this.#small;
   }
 
   /** Bytes already read from the connection and not yet consumed. */
@@ -127,16 +198,39 @@ export class RFile {
     return withTimeout(pending, this.timeoutMs, throwSocketTimeout);
   }
 
-  /** Reads more bytes into the buffer; false at end of stream. */
-  #fill(): Promise<boolean> {
+  /**
+   * Reads more bytes into the buffer; false at end of stream. `want`: bytes the caller
+   * still needs, when it knows (a larger buffer is borrowed for more than the small holds).
+   */
+  #fill(want = 0): Promise<boolean> {
     if (this.#eof) return RESOLVED_FALSE;
     if (this.#start === this.#end) {
       this.#start = 0;
       this.#end = 0;
+      if (this.#small === RELEASED) {
+        this.#small = (this.#smallPool as BufferPool).take();
+        this.#buf = this.#small;
+      }
+      if (this.#pool !== null) {
+        const large = this.#streaming || want > this.#small.length;
+        if (this.#buf === this.#small) {
+          if (large) this.#grow();
+        } else if (!large) {
+          this.#shrink();
+        }
+      }
     } else if (this.#end === this.#buf.length) {
-      this.#buf.copyWithin(0, this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
+      if (
+        this.#buf === this.#small && this.#pool !== null &&
+        this.#end - this.#start > this.#small.length >> 1
+      ) {
+        // A head (or a body) larger than the small buffer: grow rather than compact.
+        this.#grow();
+      } else {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      }
     }
     if (this.beforeWait !== null) {
       const flushed = this.beforeWait();
@@ -171,6 +265,7 @@ export class RFile {
       return false;
     }
     this.#end += n;
+    this.#streaming = this.#end === this.#buf.length;
     this.bytesReceived += n;
     if (this.trackFillTime) this.#lastFillAt = performance.now();
     if (this.onData !== null) this.onData();
@@ -293,7 +388,7 @@ export class RFile {
     while (n < 0 || total < n) {
       const available = this.#end - this.#start;
       if (available === 0) {
-        if (!(await this.#fill())) break;
+        if (!(await this.#fill(n < 0 ? Infinity : n - total))) break;
         continue;
       }
       const take = n < 0 ? available : Math.min(available, n - total);
@@ -311,7 +406,7 @@ export class RFile {
    * @returns The bytes; empty only at end of stream.
    */
   async read1(n: number = READ_BUFFER_SIZE): Promise<Uint8Array> {
-    if (this.#start === this.#end && !(await this.#fill())) return EMPTY;
+    if (this.#start === this.#end && !(await this.#fill(n))) return EMPTY;
     const take = Math.min(n, this.#end - this.#start);
     const chunk = this.#buf.slice(this.#start, this.#start + take);
     this.#start += take;

@@ -4,7 +4,9 @@
  * calls `flush()`, is about to wait for input, passes {@linkcode WRITE_COALESCE_LIMIT}, or on
  * the next timer tick, so a header block and a small body leave in one segment without a
  * per-response allocation. Writes wait for the socket, so a slow reader never makes the server
- * hold more than that limit per connection.
+ * hold more than that limit per connection. The staging buffer is borrowed from a pool shared
+ * by the server for each response and given back once it has been sent, so an idle
+ * connection holds none.
  *
  * @example Write to memory
  * ```ts
@@ -20,6 +22,7 @@
  * @module
  */
 import { WRITE_COALESCE_LIMIT } from "../constants.ts";
+import { type BufferPool, stageBufferPool } from "./buffer_pool.ts";
 import { ClientDisconnectedError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
 import { isDisconnect } from "./connection_errors.ts";
@@ -29,8 +32,6 @@ const encoder = new TextEncoder();
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Chunks up to this many bytes are copied by a loop rather than `TypedArray#set`. */
 const SMALL_COPY_LIMIT = 64;
-/** First size of a connection's staging buffer; it doubles up to the coalescing limit. */
-const INITIAL_STAGE_SIZE = 16 * 1024;
 
 /** How `write` encodes a string. */
 export type TextEncoding = "utf-8" | "latin1";
@@ -52,7 +53,9 @@ export type TextEncoding = "utf-8" | "latin1";
  */
 export class WFile {
   readonly #conn: ByteConnection;
-  /** The staging buffer (allocated on first use) and how many bytes it holds. */
+  /** Where staging buffers are borrowed from. */
+  readonly #pool: BufferPool;
+  /** The staging buffer (borrowed on first use, given back once sent) and its byte count. */
   #stage: Uint8Array | null = null;
   #staged = 0;
   /** True while the staging buffer's bytes are queued or being sent. */
@@ -63,6 +66,14 @@ export class WFile {
   #written = 0;
   /** Milliseconds a single socket write may wait, or null for no limit. */
   timeoutMs: number | null = null;
+  /**
+   * Turn off Nagle's algorithm (`setNoDelay`) just before the connection's second socket
+   * write: it can only delay a write that follows another, so a connection that closes after
+   * a one-write response never pays for the socket option (the handler's
+   * `disable_nagle_algorithm` sets this).
+   */
+  noDelayFromSecondSend = false;
+  #sends = 0;
 
   /**
    * Writers that took bytes since the last tick. One timer, shared by every connection,
@@ -95,9 +106,16 @@ export class WFile {
    * Creates the writer.
    *
    * @param conn The connection to write to.
+   * @param pool Where staging buffers are borrowed from.
    */
-  constructor(conn: ByteConnection) {
+  constructor(conn: ByteConnection, pool: BufferPool = stageBufferPool) {
     this.#conn = conn;
+    this.#pool = pool;
+  }
+
+  /** True while the writer holds a staging buffer (between a response's writes and its send). */
+  get holdsBuffer(): boolean {
+    return this.#stage !== null;
   }
 
   /** Bytes handed to the connection so far. */
@@ -119,11 +137,14 @@ export class WFile {
       this.#stageSending = false;
     }
     const needed = this.#staged + extra;
-    if (stage === null || stage.length < needed) {
-      let size = stage === null ? INITIAL_STAGE_SIZE : stage.length * 2;
+    if (stage === null && needed <= this.#pool.size) {
+      stage = this.#pool.take();
+    } else if (stage === null || stage.length < needed) {
+      let size = stage === null ? this.#pool.size : stage.length * 2;
       while (size < needed) size *= 2;
       const grown = new Uint8Array(Math.min(Math.max(size, needed), WRITE_COALESCE_LIMIT));
       if (stage !== null && this.#staged > 0) grown.set(stage.subarray(0, this.#staged));
+      if (stage !== null) this.#pool.give(stage);
       stage = grown;
     }
     this.#stage = stage;
@@ -247,10 +268,21 @@ export class WFile {
   /** Drops anything queued (used when a connection is abandoned). */
   discard(): void {
     this.#staged = 0;
+    if (this.#stage !== null && !this.#stageSending) {
+      this.#pool.give(this.#stage);
+      this.#stage = null;
+    }
   }
 
   /** Sends after whatever is already on its way (one chain per connection keeps the order). */
   #enqueue(chunk: Uint8Array, stage: Uint8Array | null): Promise<void> {
+    if (this.#sends < 2 && ++this.#sends === 2 && this.noDelayFromSecondSend) {
+      try {
+        this.#conn.setNoDelay?.(true);
+      } catch {
+        // Not a TCP connection (TLS, Unix socket, memory): nothing to tune.
+      }
+    }
     if (this.#inFlight === 0 && this.timeoutMs === null && this.#failure === undefined) {
       // Nothing on its way (the usual case): one `conn.write` with callbacks bound once.
       this.#inFlight = 1;
@@ -310,10 +342,19 @@ export class WFile {
     });
   }
 
-  /** A send has ended: one less in flight, and its staging buffer may be reused. */
+  /**
+   * A send has ended: one less in flight, and its staging buffer goes back to the pool (the
+   * writer took a fresh one if it staged more meanwhile).
+   */
   #sent(stage: Uint8Array | null): void {
     this.#inFlight--;
-    if (stage !== null && this.#stage === stage) this.#stageSending = false;
+    if (stage === null) return;
+    if (this.#stage === stage) {
+      this.#stageSending = false;
+      if (this.#staged > 0) return;
+      this.#stage = null;
+    }
+    this.#pool.give(stage);
   }
 
   /** Sends a chunk: one `conn.write` in the usual case, a loop only for partial writes. */
