@@ -151,7 +151,7 @@ export function pythonNameOrder<T extends { readonly name: string }>(entries: re
 }
 
 /** Entries per piece of {@linkcode directoryListingPieces}: a slice small enough to yield between. */
-export const LISTING_PIECE_ENTRIES = 1000;
+export const LISTING_PIECE_ENTRIES = 256;
 
 /**
  * CPython 3.13.0's listing page as text pieces, for entries already in listing order: the

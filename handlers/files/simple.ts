@@ -228,7 +228,10 @@ const LAST_CHUNK_BYTES = new TextEncoder().encode("0\r\n\r\n");
  */
 function piecesStream(pieces: Iterator<string>, chunked: boolean): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
+    // A fast client takes each piece at once (the writer stages it without waiting), so
+    // without a pause per piece the whole page would be rendered in one turn of the loop.
+    async pull(controller) {
+      await nextTurn();
       const next = pieces.next();
       if (next.done) {
         if (chunked) controller.enqueue(LAST_CHUNK_BYTES);
@@ -738,7 +741,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const size = this.#stat(path)?.size ?? 0;
       listed = size <= SYNC_READ_DIRECTORY_BYTES
         ? [...Deno.readDirSync(path)]
-        : await Array.fromAsync(Deno.readDir(path));
+        : await readDirInTurns(path);
     } catch {
       return null;
     }
@@ -897,4 +900,17 @@ function staysOnHost(location: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `Deno.readDir` gathered with a pause for other connections every
+ * {@linkcode LISTING_PIECE_ENTRIES} entries: the entries arrive from one blocking read, and
+ * iterating 100,000 of them in one chain of promise jobs would hold the event loop for a second.
+ */
+async function readDirInTurns(path: string): Promise<Deno.DirEntry[]> {
+  const listed: Deno.DirEntry[] = [];
+  for await (const entry of Deno.readDir(path)) {
+    if (listed.push(entry) % LISTING_PIECE_ENTRIES === 0) await nextTurn();
+  }
+  return listed;
 }
