@@ -486,9 +486,12 @@ export class BaseHTTPRequestHandler {
 
   /**
    * Answers `Expect: 100-continue`: sends `100 Continue` and returns true. Override to
-   * refuse (send an error and return false; the method is then not called).
+   * refuse (send an error and return false; the method is then not called). With an
+   * `access_control` gate, a request it refuses gets its answer instead of `100 Continue`,
+   * so a client never sends a body that will not be read.
    */
   async handle_expect_100(): Promise<boolean> {
+    if (this.access_control !== null && !(await this.access_control.check(this))) return false;
     this.send_response_only(100);
     await this.end_headers();
     await this.wfile.flush();

@@ -554,3 +554,31 @@ Deno.test("upload: a client that stalls past the timeout leaves nothing (library
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("auth: Expect: 100-continue with wrong credentials gets 401, never 100 Continue", async () => {
+  await withServer(["-p", "HTTP/1.1", "--upload", "--auth", "alice:pw"], async (root, base) => {
+    const { port } = new URL(base);
+    const exchange = async (authorization: string) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+      try {
+        await conn.write(
+          new TextEncoder().encode(
+            `PUT /x.txt HTTP/1.1\r\nHost: a\r\nAuthorization: ${authorization}\r\n` +
+              "Content-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+          ),
+        );
+        const buffer = new Uint8Array(4096);
+        const n = await conn.read(buffer);
+        return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+      } finally {
+        conn.close();
+      }
+    };
+    const refused = await exchange(`Basic ${btoa("alice:wrong")}`);
+    assert(refused.startsWith("HTTP/1.1 401 "), refused.split("\r\n")[0]);
+    assert(!refused.includes("100 Continue"), refused);
+    const allowed = await exchange(`Basic ${btoa("alice:pw")}`);
+    assert(allowed.startsWith("HTTP/1.1 100 Continue\r\n"), allowed.split("\r\n")[0]);
+    assertEquals(tree(root), []);
+  });
+});
