@@ -60,6 +60,7 @@ import {
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 import {
+  parentGoneSignal,
   parseWorkers,
   probeReusePort,
   reusePortRefusal,
@@ -884,6 +885,7 @@ export async function main(args: string[]): Promise<number> {
         httpsFactory,
         ...serverSettings(options),
         reuse_port: role !== null,
+        signal: role !== null ? parentGoneSignal() : undefined,
         response_headers: options.header.length > 0 ? options.header : undefined,
       },
     );
@@ -998,6 +1000,9 @@ async function runWorkers(options: CliOptions, args: string[]): Promise<number |
     net: hosts.map((host) => `${host}:${port}`),
     read: files.filter((path) => path !== undefined),
     write: [options.directory],
+    import: /^https?:$/.test(new URL(import.meta.url).protocol)
+      ? [new URL(import.meta.url).host]
+      : [],
   });
   const refusal = await reusePortRefusal(command);
   if (refusal !== null) {

@@ -11,7 +11,8 @@
  * listen, restarts a worker that dies (at most {@linkcode RESTART_LIMIT} times within
  * {@linkcode RESTART_WINDOW_MS}, then stops everything with exit 1), and on Ctrl-C or SIGTERM
  * sends SIGTERM to every worker, waits for them and returns 0. Workers inherit stderr, so the
- * access log stays one write per line.
+ * access log stays one write per line; a worker whose parent is gone (its stdin pipe ends)
+ * stops too.
  *
  * @module
  */
@@ -82,6 +83,29 @@ export function workerRole(): number | "probe" | null {
 }
 
 /**
+ * A signal that aborts when the parent is gone: a worker's stdin is a pipe the parent holds
+ * open and never writes, so its end (the parent exited, even by SIGKILL) stops the worker
+ * instead of leaving it serving the port alone.
+ *
+ * @returns The signal.
+ */
+export function parentGoneSignal(): AbortSignal {
+  const controller = new AbortController();
+  (async () => {
+    const buffer = new Uint8Array(64);
+    try {
+      while (await Deno.stdin.read(buffer) !== null) {
+        // The parent writes nothing; whatever comes is ignored.
+      }
+    } catch {
+      // A read error is the pipe's end too.
+    }
+    controller.abort();
+  })();
+  return controller.signal;
+}
+
+/**
  * The reusePort check a probe child runs: two sockets on one loopback port. Without
  * `--unstable-net` the runtime itself exits (code 70) with its message.
  *
@@ -130,10 +154,12 @@ export interface WorkerResources {
   read: string[];
   /** Paths the workers write (the directory, for uploads). */
   write: string[];
+  /** Hosts the workers import modules from (the command line's own, when run from a URL). */
+  import: string[];
 }
 
 /** Permissions passed on by name only (their resources are not known ahead). */
-const WHOLE_PERMISSIONS = ["run", "sys", "import"] as const;
+const WHOLE_PERMISSIONS = ["run", "sys"] as const;
 
 /**
  * The `--allow-*` flags that give a child the permissions this process holds: a permission
@@ -147,7 +173,11 @@ export function permissionFlags(resources: WorkerResources): string[] {
   const flags: string[] = [];
   const granted = (descriptor: Deno.PermissionDescriptor) =>
     Deno.permissions.querySync(descriptor).state === "granted";
-  const scoped = (name: "net" | "read" | "write", list: string[], key: "host" | "path") => {
+  const scoped = (
+    name: "net" | "read" | "write" | "import",
+    list: string[],
+    key: "host" | "path",
+  ) => {
     if (granted({ name })) {
       flags.push(`--allow-${name}`);
       return;
@@ -160,6 +190,7 @@ export function permissionFlags(resources: WorkerResources): string[] {
   scoped("net", resources.net, "host");
   scoped("read", resources.read, "path");
   scoped("write", resources.write, "path");
+  scoped("import", resources.import, "host");
   for (const name of WHOLE_PERMISSIONS) if (granted({ name })) flags.push(`--allow-${name}`);
   flags.push(granted({ name: "env" }) ? "--allow-env" : `--allow-env=${WORKER_ENV}`);
   flags.push("--no-prompt");
@@ -287,7 +318,8 @@ export async function superviseWorkers(
     const process = new Deno.Command(command.path, {
       args: [...command.prefix, ...command.args],
       env: { [WORKER_ENV]: String(options.port) },
-      stdin: "null",
+      // Held open and never written: its end tells the worker the parent is gone.
+      stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
     }).spawn();

@@ -123,6 +123,25 @@ Deno.test({
 });
 
 Deno.test({
+  name: "workers: workers whose parent was killed stop and free the port",
+  ignore: !onLinux,
+  async fn() {
+    const child = startWorkers(["--workers", "2", "-b", "127.0.0.1", "0"]);
+    try {
+      const { port } = await child.banner();
+      const workers = childrenOf(child.process.pid);
+      assertEquals(workers.length, 2);
+      await child.kill("SIGKILL");
+      await waitUntil("orphaned workers to exit", () => workers.every((pid) => !alive(pid)));
+      const again = Deno.listen({ hostname: "127.0.0.1", port });
+      again.close();
+    } finally {
+      await child.kill();
+    }
+  },
+});
+
+Deno.test({
   name: "workers: SIGKILL of the parent's workers past the limit gives up with exit 1",
   ignore: !onLinux,
   async fn() {
