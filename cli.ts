@@ -15,7 +15,8 @@
  * sending a response, so a slow download is never cut off.
  *
  * Permissions: `--allow-net` and `--allow-read`; `--cgi` also needs `--allow-run` (and
- * `--allow-env` to pass the server's environment to scripts).
+ * `--allow-env` to pass the server's environment to scripts); `--workers N` needs `--allow-run`
+ * to start its worker processes (see `workers.ts`).
  *
  * Exit codes: 0 after Ctrl-C or SIGTERM, 1 when the address cannot be bound or the served
  * directory is missing, 2 for bad arguments (argparse's code).

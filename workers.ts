@@ -328,6 +328,7 @@ export async function superviseWorkers(
     const reading = readWorkerOutput(process.stdout, onBanner, options.print).catch(() => {});
     const exited = Promise.all([process.status, reading]).then(([status]) => {
       onBanner(null);
+      process.stdin.close().catch(() => {});
       return status;
     });
     const worker = { slot, process, ready, exited };
@@ -336,27 +337,24 @@ export async function superviseWorkers(
     return worker;
   };
 
-  const stopAll = async (): Promise<void> => {
+  const signalAll = (signal: Deno.Signal) => {
     for (const worker of workers.values()) {
       try {
-        worker.process.kill("SIGTERM");
+        worker.process.kill(signal);
       } catch {
         // Exited meanwhile.
       }
     }
+  };
+  const stopAll = async (): Promise<void> => {
+    signalAll("SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<"late">((resolve) =>
       timer = setTimeout(resolve, STOP_TIMEOUT_MS, "late")
     );
     const all = Promise.all([...workers.values()].map((w) => w.exited));
     if (await Promise.race([all, late]) === "late") {
-      for (const worker of workers.values()) {
-        try {
-          worker.process.kill("SIGKILL");
-        } catch {
-          // Exited meanwhile.
-        }
-      }
+      signalAll("SIGKILL");
       await all;
     }
     clearTimeout(timer);
@@ -366,13 +364,7 @@ export async function superviseWorkers(
     if (stopping) return;
     stopping = true;
     options.print(`\n${INTERRUPT_LINE}`);
-    for (const worker of workers.values()) {
-      try {
-        worker.process.kill("SIGTERM");
-      } catch {
-        // Exited meanwhile.
-      }
-    }
+    signalAll("SIGTERM");
     wake();
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];

@@ -3,6 +3,7 @@
 // (bytes written: the response and its log line), so responses carry nothing extra.
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../deps.ts";
 import { Child, CLI_PATH, fetchBytes, sleep } from "./_cli_process.ts";
+import { withoutWorkers } from "../workers.ts";
 
 /** `deno run` with what `--workers` needs: the file server's permissions and running deno. */
 const WORKER_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-run"];
@@ -229,4 +230,13 @@ Deno.test("workers: --workers 1 serves as the plain command does, in one process
     await plain.kill();
     await one.kill();
   }
+});
+
+Deno.test("workers: a worker's arguments are the command line's without --workers", () => {
+  assertEquals(withoutWorkers(["--workers", "2", "-b", "x", "--workers=auto", "8000"]), [
+    "-b",
+    "x",
+    "8000",
+  ]);
+  assertEquals(withoutWorkers(["-d", "d", "--", "--workers"]), ["-d", "d", "--", "--workers"]);
 });
