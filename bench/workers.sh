@@ -74,30 +74,35 @@ cpu() {
   done
   echo "$total"
 }
-declare -A rates cpus
+declare -A rates cpus clients
+TIMEFORMAT='%U %S'
 for round in $(seq "$ROUNDS"); do
   for i in "${!names[@]}"; do
     before=$(cpu "${pids[$i]}")
-    out=$(timeout $((SECONDS_EACH + 10)) wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" \
-      "http://127.0.0.1:${ports[$i]}/small.txt")
+    { time timeout $((SECONDS_EACH + 10)) wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" \
+      "http://127.0.0.1:${ports[$i]}/small.txt" >"$TREE/wrk.out"; } 2>"$TREE/wrk.time"
     after=$(cpu "${pids[$i]}")
+    out=$(cat "$TREE/wrk.out")
     rate=$(awk '/Requests\/sec/ { printf "%d", $2 }' <<<"$out")
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")
-    us=$(echo "($after - $before) * 1000000 / $TICKS / $requests" | bc -l)
+    us=$(printf '%.1f' "$(echo "($after - $before) * 1000000 / $TICKS / $requests" | bc -l)")
+    wrk_us=$(printf '%.1f' "$(awk -v n="$requests" 'END { print ($1 + $2) * 1000000 / n }' "$TREE/wrk.time")")
     rates[${names[$i]}]+="$rate "
-    cpus[${names[$i]}]+="$(printf '%.1f' "$us") "
-    echo "round $round ${names[$i]}: $rate req/s, $(printf '%.1f' "$us") µs CPU/request" >&2
+    cpus[${names[$i]}]+="$us "
+    clients[${names[$i]}]+="$wrk_us "
+    echo "round $round ${names[$i]}: $rate req/s, server $us µs CPU/request, wrk $wrk_us" >&2
   done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 one=$(echo "${rates[one]}" | median)
 nginx=$(echo "${rates[nginx2]}" | median)
-printf '| server | median req/s | × one process | × nginx 2 workers | server CPU µs/request |\n'
-printf '|---|---:|---:|---:|---:|\n'
+printf '| server | median req/s | × one process | × nginx 2 workers | server CPU µs/req | wrk CPU µs/req |\n'
+printf '|---|---:|---:|---:|---:|---:|\n'
 for name in "${names[@]}"; do
   m=$(echo "${rates[$name]}" | median)
   c=$(echo "${cpus[$name]}" | median)
-  printf '| %s | %s | %.2f | %.2f | %s |\n' "$name" "$m" "$(echo "$m / $one" | bc -l)" \
-    "$(echo "$m / $nginx" | bc -l)" "$c"
+  w=$(echo "${clients[$name]}" | median)
+  printf '| %s | %s | %.2f | %.2f | %s | %s |\n' "$name" "$m" "$(echo "$m / $one" | bc -l)" \
+    "$(echo "$m / $nginx" | bc -l)" "$c" "$w"
 done
