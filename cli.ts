@@ -61,6 +61,7 @@ import {
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 import {
+  missingWorkerPermission,
   parentGoneSignal,
   parseWorkers,
   probeReusePort,
@@ -976,9 +977,9 @@ async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory
  * @returns The exit status, or null when the platform refuses and one process serves instead.
  */
 async function runWorkers(options: CliOptions, args: string[]): Promise<number | null> {
-  const deno = Deno.execPath();
-  if (Deno.permissions.querySync({ name: "run", command: deno }).state !== "granted") {
-    writeStderr(`${PROG}: error: --workers needs --allow-run for '${deno}' (to start workers)\n`);
+  const missing = missingWorkerPermission();
+  if (missing !== null) {
+    writeStderr(`${PROG}: error: --workers needs ${missing}\n`);
     return 1;
   }
   let port: number;

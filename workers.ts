@@ -226,6 +226,29 @@ export function workerCommand(
   return { path, prefix: ["run", ...permissionFlags(resources), "--unstable-net", script], args };
 }
 
+/**
+ * What this process lacks to start workers, as the end of `--workers needs ...`, or null.
+ * `deno run` needs `--allow-run` for deno itself (workers get the rest from the parent); a
+ * `deno compile` binary also needs the marker variable baked in, or its children could not
+ * tell they are workers.
+ *
+ * @returns The missing permission, or null.
+ */
+export function missingWorkerPermission(): string | null {
+  const path = Deno.execPath();
+  const granted = (descriptor: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(descriptor).state === "granted";
+  if (Deno.build.standalone) {
+    if (granted({ name: "run", command: path }) && granted({ name: "env", variable: WORKER_ENV })) {
+      return null;
+    }
+    return `a binary compiled with --allow-run --allow-env=${WORKER_ENV} --unstable-net`;
+  }
+  return granted({ name: "run", command: path })
+    ? null
+    : `--allow-run for '${path}' (to start workers)`;
+}
+
 /** Why workers cannot run here, as a warning, or null when they can. */
 export async function reusePortRefusal(command: WorkerCommand): Promise<string | null> {
   if (Deno.build.os !== "linux") {
