@@ -73,6 +73,8 @@ Deno.test({
       const workers = childrenOf(child.process.pid);
       assertEquals(workers.length, 2, `workers: ${workers}`);
       const before = workers.map(bytesWritten);
+      // HTTP/1.0 (the default) ends each connection, so every fetch is a new connection, which
+      // the kernel hands to one of the workers by its address hash.
       for (let i = 0; i < CONNECTIONS; i++) {
         const r = await fetchBytes(`http://127.0.0.1:${port}/a.txt`);
         assertEquals(r.status, 200);
