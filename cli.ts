@@ -64,6 +64,7 @@ import {
   missingWorkerPermission,
   parentGoneSignal,
   parseWorkers,
+  platformRefusal,
   probeReusePort,
   reusePortRefusal,
   superviseWorkers,
@@ -977,6 +978,11 @@ async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory
  * @returns The exit status, or null when the platform refuses and one process serves instead.
  */
 async function runWorkers(options: CliOptions, args: string[]): Promise<number | null> {
+  const platform = platformRefusal();
+  if (platform !== null) {
+    writeStderr(`${PROG}: warning: --workers: ${platform}; serving with one process\n`);
+    return null;
+  }
   const missing = missingWorkerPermission();
   if (missing !== null) {
     writeStderr(`${PROG}: error: --workers needs ${missing}\n`);

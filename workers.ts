@@ -249,12 +249,26 @@ export function missingWorkerPermission(): string | null {
     : `--allow-run for '${path}' (to start workers)`;
 }
 
-/** Why workers cannot run here, as a warning, or null when they can. */
+/**
+ * Why this platform cannot spread one port over processes, as a warning, or null on Linux
+ * (Deno sets `SO_REUSEPORT` elsewhere too but documents it as ignored: the second bind fails).
+ *
+ * @returns The reason, or null.
+ */
+export function platformRefusal(): string | null {
+  if (Deno.build.os === "linux") return null;
+  return `SO_REUSEPORT shares a port between processes only on Linux, not ${Deno.build.os}`;
+}
+
+/**
+ * Why the children of this process could not share a port, as a warning, or null. A `deno
+ * run` child gets `--unstable-net` from the parent; a compiled binary has it baked in or not,
+ * so it is run once as a probe.
+ *
+ * @param command How a worker is started.
+ * @returns The reason, or null.
+ */
 export async function reusePortRefusal(command: WorkerCommand): Promise<string | null> {
-  if (Deno.build.os !== "linux") {
-    return `SO_REUSEPORT shares a port between processes only on Linux, not ${Deno.build.os}`;
-  }
-  // A `deno run` child gets --unstable-net from us; a compiled binary has it or not.
   if (!Deno.build.standalone) return null;
   const output = await new Deno.Command(command.path, {
     args: [...command.prefix, ...command.args],
