@@ -15,7 +15,8 @@
  * sending a response, so a slow download is never cut off.
  *
  * Permissions: `--allow-net` and `--allow-read`; `--cgi` also needs `--allow-run` (and
- * `--allow-env` to pass the server's environment to scripts).
+ * `--allow-env` to pass the server's environment to scripts); `--workers N` needs `--allow-run`
+ * to start its worker processes (see `workers.ts`).
  *
  * Exit codes: 0 after Ctrl-C or SIGTERM, 1 when the address cannot be bound or the served
  * directory is missing, 2 for bad arguments (argparse's code).
@@ -59,6 +60,19 @@ import {
 } from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
+import {
+  missingWorkerPermission,
+  parentGoneSignal,
+  parseWorkers,
+  platformRefusal,
+  probeReusePort,
+  reusePortRefusal,
+  superviseWorkers,
+  withoutWorkers,
+  withReusePort,
+  workerCommand,
+  workerRole,
+} from "./workers.ts";
 
 export { StartupError, UsageError };
 
@@ -336,6 +350,17 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     help: "follow a symlink only while its real path stays inside the served directory",
   }),
   row({
+    kind: "value",
+    flags: ["--workers"],
+    metavar: "N",
+    key: "workers",
+    default: 1,
+    parse: parseWorkers,
+    help: "serve with N processes sharing the port (auto: one per core; default: 1; needs " +
+      "--allow-run); one process serves, with a warning, off Linux or in a deno compile " +
+      "binary built without --unstable-net",
+  }),
+  row({
     kind: "positional",
     flags: [],
     name: "port",
@@ -420,6 +445,8 @@ export interface CliOptions {
   no_follow_symlinks: boolean;
   /** `--contain-symlinks`: follow symlinks only inside the served directory. */
   contain_symlinks: boolean;
+  /** `--workers`: processes sharing the port (1: this one alone). */
+  workers: number;
   /** `-h` was given. */
   help: boolean;
 }
@@ -624,7 +651,7 @@ export interface TestOptions {
   httpsFactory?: (
     address: ClientAddress,
     Handler: RequestHandlerClass,
-    tls: { certfile: string; keyfile?: string; password?: string },
+    tls: { certfile: string; keyfile?: string; password?: string; reuse_port?: boolean },
   ) => HTTPServer;
   /** The server's `header_timeout` in seconds (null: no limit; default: the server's). */
   header_timeout?: number | null;
@@ -632,6 +659,8 @@ export interface TestOptions {
   idle_timeout?: number | null;
   /** The server's `max_connections` (default: the server's). */
   max_connections?: number;
+  /** Bind with `allow_reuse_port` set, sharing the port with other workers (default false). */
+  reuse_port?: boolean;
   /**
    * The server's `response_headers`, which `SimpleHTTPRequestHandler` adds to its 200 file
    * and listing answers (CPython 3.15's `test(..., response_headers=...)`).
@@ -669,6 +698,21 @@ function bindServer(
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) throw error;
     return make(["0.0.0.0", port]);
+  }
+}
+
+/** {@linkcode bindServer}, with a bind failure as a {@linkcode StartupError} saying where. */
+function bindOrExplain(
+  make: (address: ClientAddress) => HTTPServer,
+  bind: string | undefined,
+  port: number,
+): HTTPServer {
+  try {
+    return bindServer(make, bind, port);
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    const where = `${bind ?? "all interfaces"} port ${port}`;
+    throw new StartupError(`cannot serve on ${where}: ${osErrorText(error)}`);
   }
 }
 
@@ -721,18 +765,12 @@ export async function test(
         certfile: tls_cert,
         keyfile: tls_key,
         password: tls_password,
+        reuse_port: options.reuse_port,
       });
     }
-    return new ServerClass(address, Handler);
+    return new (options.reuse_port ? withReusePort(ServerClass) : ServerClass)(address, Handler);
   };
-  let server: HTTPServer;
-  try {
-    server = bindServer(make, bind, port);
-  } catch (error) {
-    if (error instanceof StartupError) throw error;
-    const where = `${bind ?? "all interfaces"} port ${port}`;
-    throw new StartupError(`cannot serve on ${where}: ${osErrorText(error)}`);
-  }
+  const server = bindOrExplain(make, bind, port);
   if (options.directory !== undefined) server.directory = options.directory;
   if (options.header_timeout !== undefined) server.header_timeout = options.header_timeout;
   if (options.idle_timeout !== undefined) server.idle_timeout = options.idle_timeout;
@@ -781,6 +819,8 @@ export async function test(
  * ```
  */
 export async function main(args: string[]): Promise<number> {
+  const role = workerRole();
+  if (role === "probe") return probeReusePort();
   let options: CliOptions;
   try {
     options = parseCli(args);
@@ -793,6 +833,7 @@ export async function main(args: string[]): Promise<number> {
     await Deno.stdout.write(new TextEncoder().encode(formatHelp(PROG, CLI_ARGUMENTS)));
     return 0;
   }
+  if (role !== null) options.port = role;
   if (options.port < 0 || options.port > 65535) {
     writeStderr(`${PROG}: error: port must be 0-65535, not ${options.port}\n`);
     return 1;
@@ -828,6 +869,10 @@ export async function main(args: string[]): Promise<number> {
   Handler = withFileOptions(Handler, options);
   let httpsFactory: TestOptions["httpsFactory"];
   if (options.tls_cert !== undefined) httpsFactory = await loadHttpsFactory();
+  if (role === null && options.workers > 1) {
+    const code = await runWorkers(options, args);
+    if (code !== null) return code;
+  }
   try {
     await test(
       Handler,
@@ -842,6 +887,8 @@ export async function main(args: string[]): Promise<number> {
         directory: options.directory,
         httpsFactory,
         ...serverSettings(options),
+        reuse_port: role !== null,
+        signal: role !== null ? parentGoneSignal() : undefined,
         response_headers: options.header.length > 0 ? options.header : undefined,
       },
     );
@@ -913,14 +960,69 @@ function isLoopback(bind: string | undefined): boolean {
 async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {
   // Loaded only for HTTPS, so plain runs never load node:crypto.
   const tls = await import("./tls_server.ts");
-  return (address, Handler, options) => {
+  return (address, Handler, { reuse_port, ...options }) => {
+    const Server = reuse_port ? withReusePort(tls.ThreadingHTTPSServer) : tls.ThreadingHTTPSServer;
     try {
-      return new tls.ThreadingHTTPSServer(address, Handler, options);
+      return new Server(address, Handler, options);
     } catch (error) {
       if (error instanceof tls.TLSConfigurationError) throw new StartupError(error.message);
       throw error;
     }
   };
+}
+
+/**
+ * `--workers N` above 1: checks the run permission, picks the port (a concrete one for port 0),
+ * and supervises the workers until a signal.
+ *
+ * @returns The exit status, or null when the platform refuses and one process serves instead.
+ */
+async function runWorkers(options: CliOptions, args: string[]): Promise<number | null> {
+  const platform = platformRefusal();
+  if (platform !== null) {
+    writeStderr(`${PROG}: warning: --workers: ${platform}; serving with one process\n`);
+    return null;
+  }
+  const missing = missingWorkerPermission();
+  if (missing !== null) {
+    writeStderr(`${PROG}: error: --workers needs ${missing}\n`);
+    return 1;
+  }
+  let port: number;
+  try {
+    const make = (address: ClientAddress) =>
+      new ThreadingHTTPServer(address, BaseHTTPRequestHandler);
+    const server = bindOrExplain(make, options.bind, options.port);
+    port = server.server_port;
+    server.server_close();
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    writeStderr(`${PROG}: error: ${error.message}\n`);
+    return 1;
+  }
+  const hosts = options.bind === undefined ? ["[::]", "0.0.0.0"] : [
+    options.bind.includes(":") ? `[${options.bind}]` : options.bind,
+  ];
+  const files = [options.directory, options.tls_cert, options.tls_key];
+  const command = workerCommand(import.meta.url, withoutWorkers(args), {
+    net: hosts.map((host) => `${host}:${port}`),
+    read: files.filter((path) => path !== undefined),
+    write: [options.directory],
+    import: /^https?:$/.test(new URL(import.meta.url).protocol)
+      ? [new URL(import.meta.url).host]
+      : [],
+  });
+  const refusal = await reusePortRefusal(command);
+  if (refusal !== null) {
+    writeStderr(`${PROG}: warning: --workers: ${refusal}; serving with one process\n`);
+    return null;
+  }
+  return await superviseWorkers(command, {
+    count: options.workers,
+    port,
+    prog: PROG,
+    print: (line) => console.log(line),
+  });
 }
 
 if (import.meta.main) {

@@ -222,7 +222,10 @@ async function lingeringClose(conn: ByteConnection): Promise<void> {
 export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposable {
   /** Reuse the address of a recently closed server (Deno always does). */
   allow_reuse_address: boolean = true;
-  /** Share the port with other sockets; never, as in CPython 3.14. */
+  /**
+   * Share the port with other sockets (`SO_REUSEPORT`, which `Deno.listen` offers only with
+   * `--unstable-net`); off, as in CPython 3.14. Read when binding.
+   */
   allow_reuse_port: boolean = false;
   /** Accept queue length (the kernel's own queue is used; kept for porting). */
   request_queue_size: number = DEFAULT_REQUEST_QUEUE_SIZE;
@@ -313,6 +316,9 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
 
   /** Opens the listening socket (`Deno.listen`). Subclasses override for TLS. */
   protected listen(hostname: string, port: number): Deno.Listener<AcceptedConnection> {
+    if (this.allow_reuse_port) {
+      return Deno.listen({ hostname, port, transport: "tcp", reusePort: true });
+    }
     return Deno.listen({ hostname, port, transport: "tcp" });
   }
 

@@ -627,6 +627,7 @@ export class HTTPSServer extends HTTPServer {
         cert,
         key,
         alpnProtocols: this.alpn_protocols,
+        ...(this.allow_reuse_port ? { reusePort: true } : {}),
       });
     } catch (error) {
       // Deno's TLS library rejects what loadCertChain let through: still a configuration error.

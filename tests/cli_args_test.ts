@@ -52,6 +52,7 @@ const DEFAULTS: Partial<CliOptions> = {
   no_dotfiles: false,
   no_follow_symlinks: false,
   contain_symlinks: false,
+  workers: 1,
 };
 
 const CLI_CASES: Array<[args: string[], expected: Partial<CliOptions> | string]> = [
@@ -145,6 +146,11 @@ const CLI_CASES: Array<[args: string[], expected: Partial<CliOptions> | string]>
     "argument --max-connections: invalid positive int value: '0'",
   ],
   [["abc", "-b"], "argument port: invalid int value: 'abc'"],
+  // --workers: a count or auto (one per core).
+  [["--workers", "3"], { ...DEFAULTS, workers: 3 }],
+  [["--workers=auto"], { ...DEFAULTS, workers: navigator.hardwareConcurrency }],
+  [["--workers", "0"], "argument --workers: invalid value: '0' (1-256 or auto)"],
+  [["--workers", "257"], "argument --workers: invalid value: '257' (1-256 or auto)"],
   [["--header-timeout", "2.5", "--idle-timeout=0", "--max-connections", "64"], {
     ...DEFAULTS,
     header_timeout: 2.5,

@@ -25,7 +25,7 @@ const USAGE = `usage: cli.ts [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSIO
               [--upload-auth USER:PASSWORD] [-H HEADER VALUE] [--cors]
               [--cache-control VALUE] [--spa [FILE]] [--error-page CODE=FILE]
               [--compress] [--listing STYLE] [--no-dotfiles]
-              [--no-follow-symlinks] [--contain-symlinks]
+              [--no-follow-symlinks] [--contain-symlinks] [--workers N]
               [port]
 `;
 
@@ -92,6 +92,10 @@ options:
   --no-follow-symlinks  refuse every symlink (404, not listed)
   --contain-symlinks    follow a symlink only while its real path stays inside
                         the served directory
+  --workers N           serve with N processes sharing the port (auto: one per
+                        core; default: 1; needs --allow-run); one process
+                        serves, with a warning, off Linux or in a deno compile
+                        binary built without --unstable-net
 `;
 
 /** Python's request log line, e.g. `127.0.0.1 - - [22/Nov/2026 03:37:01] "GET / HTTP/1.1" 200 -`. */

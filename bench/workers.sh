@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# All cores (issue #17): 1 KiB keep-alive (cli.ts -p HTTP/1.1, /small.txt) with `--workers 2`,
+# with one process, and nginx with `worker_processes 2`, unpinned (wrk shares the cores),
+# wrk -t1. The three servers run at once on their own ports and are measured in alternation,
+# so that drift on a shared machine touches all alike. Besides req/s it prints the servers'
+# CPU time per request (user + system of every process of the server, from /proc), the figure
+# the scaling model in bench/README.md is built on.
+#
+#   bash bench/workers.sh
+#   WORKERS_ROUNDS=5  WORKERS_SECONDS=5  BENCH_CONNECTIONS=50  BENCH_PORT_BASE=18500
+set -euo pipefail
+ROUNDS=${WORKERS_ROUNDS:-5}
+SECONDS_EACH=${WORKERS_SECONDS:-5}
+CONNECTIONS=${BENCH_CONNECTIONS:-50}
+BASE=$((${BENCH_PORT_BASE:-18500} + 60))
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+TICKS=$(getconf CLK_TCK)
+command -v wrk >/dev/null || { echo "workers.sh: wrk is not installed" >&2; exit 1; }
+TREE=$(mktemp -d /tmp/httpserver-workers-XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$TREE"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+deno run --allow-write="$TREE" "$HERE/make_tree.ts" "$TREE" >/dev/null
+sleep 3.5 # past the file cache's settle time, as in run.sh
+mkdir -p "$TREE/nginx"
+cat >"$TREE/nginx/nginx.conf" <<EOF
+worker_processes 2;
+daemon off;
+pid $TREE/nginx/nginx.pid;
+error_log $TREE/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $TREE/nginx/body;
+  proxy_temp_path $TREE/nginx/proxy;
+  fastcgi_temp_path $TREE/nginx/fastcgi;
+  uwsgi_temp_path $TREE/nginx/uwsgi;
+  scgi_temp_path $TREE/nginx/scgi;
+  server { listen 127.0.0.1:$((BASE + 2)); root $TREE; }
+}
+EOF
+
+names=(workers2 one nginx2)
+ports=($BASE $((BASE + 1)) $((BASE + 2)))
+(cd "$ROOT" && exec deno run --allow-net=127.0.0.1 --allow-read="$TREE" --allow-run cli.ts \
+  --workers 2 -b 127.0.0.1 -d "$TREE" -p HTTP/1.1 "${ports[0]}") >/dev/null 2>&1 &
+pids+=($!)
+(cd "$ROOT" && exec deno run --allow-net=127.0.0.1 --allow-read="$TREE" cli.ts \
+  -b 127.0.0.1 -d "$TREE" -p HTTP/1.1 "${ports[1]}") >/dev/null 2>&1 &
+pids+=($!)
+nginx -p "$TREE/nginx" -c "$TREE/nginx/nginx.conf" -e "$TREE/nginx/error.log" >/dev/null 2>&1 &
+pids+=($!)
+for port in "${ports[@]}"; do
+  for _ in $(seq 150); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/small.txt" && break
+    sleep 0.1
+  done
+  timeout 10 wrk -t1 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$port/small.txt" >/dev/null
+done
+
+# cpu <pid>: user + system ticks of the process and its children (workers)
+cpu() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+declare -A rates cpus clients
+TIMEFORMAT='%U %S'
+for round in $(seq "$ROUNDS"); do
+  for i in "${!names[@]}"; do
+    before=$(cpu "${pids[$i]}")
+    { time timeout $((SECONDS_EACH + 10)) wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" \
+      "http://127.0.0.1:${ports[$i]}/small.txt" >"$TREE/wrk.out"; } 2>"$TREE/wrk.time"
+    after=$(cpu "${pids[$i]}")
+    out=$(cat "$TREE/wrk.out")
+    rate=$(awk '/Requests\/sec/ { printf "%d", $2 }' <<<"$out")
+    requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+    us=$(printf '%.1f' "$(echo "($after - $before) * 1000000 / $TICKS / $requests" | bc -l)")
+    wrk_us=$(printf '%.1f' "$(awk -v n="$requests" 'END { print ($1 + $2) * 1000000 / n }' "$TREE/wrk.time")")
+    rates[${names[$i]}]+="$rate "
+    cpus[${names[$i]}]+="$us "
+    clients[${names[$i]}]+="$wrk_us "
+    echo "round $round ${names[$i]}: $rate req/s, server $us µs CPU/request, wrk $wrk_us" >&2
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+one=$(echo "${rates[one]}" | median)
+nginx=$(echo "${rates[nginx2]}" | median)
+printf '| server | median req/s | × one process | × nginx 2 workers | server CPU µs/req | wrk CPU µs/req |\n'
+printf '|---|---:|---:|---:|---:|---:|\n'
+for name in "${names[@]}"; do
+  m=$(echo "${rates[$name]}" | median)
+  c=$(echo "${cpus[$name]}" | median)
+  w=$(echo "${clients[$name]}" | median)
+  printf '| %s | %s | %.2f | %.2f | %s | %s |\n' "$name" "$m" "$(echo "$m / $one" | bc -l)" \
+    "$(echo "$m / $nginx" | bc -l)" "$c" "$w"
+done
