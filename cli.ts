@@ -28,7 +28,6 @@
  *
  * @module
  */
-import { basename } from "./deps.ts";
 import {
   type ArgSpec,
   ArgumentValueError,
@@ -63,7 +62,15 @@ import type { ClientAddress } from "./types.ts";
 export { StartupError, UsageError };
 
 /** The program name in usage lines: the script's or the compiled binary's file name. */
-export const PROG: string = basename(new URL(Deno.mainModule).pathname) || "cli.ts";
+export const PROG: string = lastSegment(new URL(Deno.mainModule).pathname) || "cli.ts";
+
+/**
+ * The last segment of a URL path (std's `basename` for a path without a trailing slash),
+ * written out so the command line does not load the standard library to start.
+ */
+function lastSegment(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
 
 /**
  * Milliseconds a shutdown waits for responses in progress before it closes them: long enough
@@ -346,8 +353,6 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     help: `bind to this port (default: ${DEFAULT_PORT})`,
   }),
 ];
-
-const USAGE = formatUsage(PROG, CLI_ARGUMENTS);
 
 /**
  * The parsed command line.
@@ -786,7 +791,8 @@ export async function main(args: string[]): Promise<number> {
     options = parseCli(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    writeStderr(`${USAGE}${PROG}: error: ${error.message}\n`);
+    // The usage line is formatted only for an error, not on every start.
+    writeStderr(`${formatUsage(PROG, CLI_ARGUMENTS)}${PROG}: error: ${error.message}\n`);
     return 2;
   }
   if (options.help) {
