@@ -39,13 +39,13 @@ import {
   DEFAULT_HEADER_TIMEOUT,
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_UPLOAD_BYTES,
   DEFAULT_PORT,
 } from "./constants.ts";
 import { HeaderFieldError, StartupError, UsageError } from "./errors.ts";
 import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
 import { writeStderr } from "./io/stderr.ts";
 import { parseByteSize } from "./protocol/upload_name.ts";
-import { DEFAULT_MAX_UPLOAD_BYTES } from "./handlers/files/upload.ts";
 import {
   checkHeaderField,
   responseHeaderPairs,

@@ -7,7 +7,7 @@
  * process is then stopped. Prints each contender's median and its ratio to the hello.
  *
  *   deno run -A bench/startup.ts [CHECKOUT...]      (default: this checkout)
- *   STARTUP_ROUNDS=15 STARTUP_PORT=18600
+ *   STARTUP_ROUNDS=15 STARTUP_PORT=18600 STARTUP_SCRIPTS=extra1.ts,extra2.ts
  *
  * A warm-up round (not counted) fills Deno's transpile cache, so the figures are of a warm
  * start, the one users see after the first run.
@@ -44,6 +44,22 @@ contenders.push({
       stdout: "null",
       stderr: "null",
     }),
+});
+// Extra `Deno.serve`-style scripts (`deno run --allow-net SCRIPT PORT`), e.g. to price one
+// API's first use: STARTUP_SCRIPTS=a.ts,b.ts
+const extraScripts = (Deno.env.get("STARTUP_SCRIPTS") ?? "").split(",").filter(Boolean);
+extraScripts.forEach((script, i) => {
+  const port = BASE_PORT + 50 + i;
+  contenders.push({
+    name: script.split("/").at(-1) ?? script,
+    port,
+    command: () =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-net", script, String(port)],
+        stdout: "null",
+        stderr: "null",
+      }),
+  });
 });
 const nginxPort = BASE_PORT + 1;
 await Deno.writeTextFile(
