@@ -29,7 +29,6 @@
  *
  * @module
  */
-import { basename } from "./deps.ts";
 import {
   type ArgSpec,
   ArgumentValueError,
@@ -41,13 +40,13 @@ import {
   DEFAULT_HEADER_TIMEOUT,
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_UPLOAD_BYTES,
   DEFAULT_PORT,
 } from "./constants.ts";
 import { HeaderFieldError, StartupError, UsageError } from "./errors.ts";
 import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
 import { writeStderr } from "./io/stderr.ts";
 import { parseByteSize } from "./protocol/upload_name.ts";
-import { DEFAULT_MAX_UPLOAD_BYTES } from "./handlers/files/upload.ts";
 import {
   checkHeaderField,
   responseHeaderPairs,
@@ -77,7 +76,15 @@ import {
 export { StartupError, UsageError };
 
 /** The program name in usage lines: the script's or the compiled binary's file name. */
-export const PROG: string = basename(new URL(Deno.mainModule).pathname) || "cli.ts";
+export const PROG: string = lastSegment(new URL(Deno.mainModule).pathname) || "cli.ts";
+
+/**
+ * The last segment of a URL path (std's `basename` for a path without a trailing slash),
+ * written out so the command line does not load the standard library to start.
+ */
+function lastSegment(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
 
 /**
  * Milliseconds a shutdown waits for responses in progress before it closes them: long enough
@@ -371,8 +378,6 @@ const CLI_ARGUMENTS: readonly CliArgument[] = [
     help: `bind to this port (default: ${DEFAULT_PORT})`,
   }),
 ];
-
-const USAGE = formatUsage(PROG, CLI_ARGUMENTS);
 
 /**
  * The parsed command line.
@@ -826,7 +831,8 @@ export async function main(args: string[]): Promise<number> {
     options = parseCli(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    writeStderr(`${USAGE}${PROG}: error: ${error.message}\n`);
+    // The usage line is formatted only for an error, not on every start.
+    writeStderr(`${formatUsage(PROG, CLI_ARGUMENTS)}${PROG}: error: ${error.message}\n`);
     return 2;
   }
   if (options.help) {

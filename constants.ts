@@ -75,6 +75,9 @@ export const COPY_CHUNK_SIZE = 256 * 1024;
 /** The default port of the command line (`python -m http.server`). */
 export const DEFAULT_PORT = 8000;
 
+/** Default most bytes of one upload (1 GiB): a disk image or a video, not a disk. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 1024 ** 3;
+
 /** CPython's `DEFAULT_ERROR_CONTENT_TYPE` (no space after the semicolon). */
 export const DEFAULT_ERROR_CONTENT_TYPE = "text/html;charset=utf-8";
 

@@ -27,7 +27,7 @@
  * @module
  */
 
-import { splitWhitespace } from "./protocol/python_text.ts";
+import { isPythonWhitespace, splitWhitespace } from "./protocol/python_text.ts";
 
 /**
  * The mime.types files CPython's `mimetypes.knownfiles` lists, in the order they are read
@@ -287,6 +287,15 @@ export function splitext(path: string): [string, string] {
  */
 export class MimeTypes {
   #types = new Map<string, string>();
+  /**
+   * Texts read but not yet parsed, oldest first: they override {@linkcode #types}. A server
+   * asks for a handful of suffixes, so each is looked up in the texts when first asked for
+   * (a native search) rather than the whole file parsed up front (about 10 ms of cold code,
+   * on the path to the first response).
+   */
+  #pending: string[] = [];
+  /** Answers already found in {@linkcode #pending}, by lower-cased suffix. */
+  #found = new Map<string, string | null>();
 
   /** Creates a database holding the built-in table {@linkcode TYPES_MAP_DEFAULT}. */
   constructor() {
@@ -310,6 +319,7 @@ export class MimeTypes {
    * ```
    */
   addType(type: string, ext: string): void {
+    if (this.#pending.length > 0) this.#parsePending();
     this.#types.set(ext, type);
   }
 
@@ -331,6 +341,19 @@ export class MimeTypes {
    * ```
    */
   readMimeTypesText(text: string): void {
+    this.#pending.push(text);
+    this.#found.clear();
+  }
+
+  /** Parses the pending texts into the table, in order (before an `addType` overrides). */
+  #parsePending(): void {
+    const texts = this.#pending;
+    this.#pending = [];
+    this.#found.clear();
+    for (const text of texts) this.#parseText(text);
+  }
+
+  #parseText(text: string): void {
     for (const line of text.split(UNIVERSAL_NEWLINE_REGEXP)) {
       const words = splitWhitespace(line);
       const comment = words.findIndex((word) => word[0] === "#");
@@ -395,9 +418,57 @@ export class MimeTypes {
       [base, ext] = splitext(base + rewrite);
     }
     if (lookup(ENCODINGS_MAP_DEFAULT, ext) !== undefined) [base, ext] = splitext(base);
-    return this.#types.get(ext.toLowerCase()) ?? null;
+    const key = ext.toLowerCase();
+    if (this.#pending.length > 0) {
+      let type = this.#found.get(key);
+      if (type === undefined) {
+        type = this.#findPending(key);
+        this.#found.set(key, type);
+      }
+      if (type !== null) return type;
+    }
+    return this.#types.get(key) ?? null;
+  }
+
+  /** The type the pending texts give `key` (`.suffix`): the last line naming it wins. */
+  #findPending(key: string): string | null {
+    const suffix = key.slice(1);
+    if (key[0] !== "." || suffix === "") return null;
+    for (let t = this.#pending.length - 1; t >= 0; t--) {
+      const type = lastTypeOfSuffix(this.#pending[t], suffix);
+      if (type !== null) return type;
+    }
+    return null;
   }
 }
+
+/**
+ * The type of the last line of a mime.types text that lists `suffix` as an extension (what
+ * parsing the whole text line by line would leave for it), or null.
+ */
+function lastTypeOfSuffix(text: string, suffix: string): string | null {
+  for (let at = text.lastIndexOf(suffix); at > 0; at = text.lastIndexOf(suffix, at - 1)) {
+    const before = text.charCodeAt(at - 1);
+    const after = at + suffix.length;
+    // A whole word after the line's first one: whitespace (not a line end) before it.
+    if (before === LF || before === CR || !isPythonWhitespace(before)) continue;
+    if (after < text.length && !isPythonWhitespace(text.charCodeAt(after))) continue;
+    const start = Math.max(text.lastIndexOf("\n", at), text.lastIndexOf("\r", at)) + 1;
+    let end = text.length;
+    const lf = text.indexOf("\n", at);
+    const cr = text.indexOf("\r", at);
+    if (lf >= 0) end = lf;
+    if (cr >= 0 && cr < end) end = cr;
+    const words = splitWhitespace(text.slice(start, end));
+    const comment = words.findIndex((word) => word[0] === "#");
+    if (comment >= 0) words.length = comment;
+    if (words.indexOf(suffix, 1) > 0) return words[0];
+  }
+  return null;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** An own-property lookup, so that keys such as `__proto__` never reach the prototype. */
 function lookup(table: Readonly<Record<string, string>>, key: string): string | undefined {

@@ -56,7 +56,7 @@ Deno.test("remote URL: cli.ts and mod.ts run from http://127.0.0.1:PORT/ with a 
         assertStringIncludes(r.stdout, "show this help message and exit");
         // Deno said where each module came from: over HTTP, from this origin.
         assertStringIncludes(r.stderr, `Download ${origin}/cli.ts`);
-        assertStringIncludes(r.stderr, `Download ${origin}/deps.ts`);
+        assertStringIncludes(r.stderr, `Download ${origin}/handlers/files/simple.ts`);
         console.log(`    cold start of ${origin}/cli.ts --help: ${ms} ms`);
       } finally {
         await child.kill();
@@ -138,7 +138,7 @@ console.log(new TextDecoder().decode(conn.output()).split("\\r\\n")[0]);
     );
 
     // Every module was fetched from the server, which logged each GET.
-    await host.waitFor("log of GET /deps.ts", () => host.stderr.includes('"GET /deps.ts '), 5000);
+    await host.waitFor("log of GET /mod.ts", () => host.stderr.includes('"GET /mod.ts '), 5000);
     assertStringIncludes(host.stderr, '"GET /mod.ts HTTP/1.1" 200 -');
   } finally {
     await host.kill("SIGTERM");

@@ -16,7 +16,6 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import { MODULE_VERSION } from "../../constants.ts";
 import {
   type BodySource,
@@ -37,7 +36,6 @@ import {
   LISTING_PIECE_ENTRIES,
   renderDirectoryListing,
 } from "./directory_listing.ts";
-import { JSON_LISTING_TYPE, renderJsonListing } from "./json_listing.ts";
 import {
   type ListingEntry,
   listingQuery,
@@ -51,7 +49,6 @@ import {
   symlinkEntryAllowed,
   type SymlinkPolicy,
 } from "./path_policy.ts";
-import { renderRichListing } from "./rich_listing.ts";
 import { FileContentCache } from "./file_cache.ts";
 import { fileStateFor, type RecentStats } from "./server_file_state.ts";
 import { serveContent } from "./serve_content.ts";
@@ -192,9 +189,16 @@ const SYNC_READ_DIRECTORY_BYTES = 256 * 1024;
  * Lets the event loop serve other connections: `setImmediate` runs after pending I/O, and
  * costs microseconds where a chain of `setTimeout(0)` is clamped to 4 ms a turn.
  */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+async function nextTurn(): Promise<void> {
+  // Loaded on the first big listing: Node's timers bring up Deno's Node layer, about 15 ms
+  // that a start-up serving files does not need.
+  setImmediateOnce ??= (await import("node:timers")).setImmediate;
+  const setImmediate = setImmediateOnce;
+  return await new Promise((resolve) => setImmediate(resolve));
 }
+
+/** `node:timers`' `setImmediate`, once a listing has needed it. */
+let setImmediateOnce: ((callback: () => void) => unknown) | undefined;
 
 /** Encodes text pieces (UTF-8, `surrogateescape`), yielding between them, into one array. */
 async function encodePieces(pieces: Iterable<string>): Promise<Uint8Array> {
@@ -621,9 +625,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const wantsJson = this.json_listing && this.path.includes("?")
       ? listingQuery(this.path).json
       : false;
+    const jsonType = accept === undefined ? "" : (await loadJsonListing()).JSON_LISTING_TYPE;
     const json = wantsJson ||
       (accept !== undefined &&
-        negotiateMediaType(accept, ["text/html", JSON_LISTING_TYPE]) === JSON_LISTING_TYPE);
+        negotiateMediaType(accept, ["text/html", jsonType]) === jsonType);
     if (json || this.listing === "rich") return await this.#listWithDetails(path, json);
     const title = displayPath(this.path);
     const extraHtml = this.listing_extra_html(path);
@@ -692,6 +697,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const sorted = entries.length <= LISTING_PIECE_ENTRIES
       ? sortListing(entries, query)
       : await sortListingInSlices(entries, query, nextTurn);
+    const { JSON_LISTING_TYPE, renderJsonListing } = await loadJsonListing();
+    const { renderRichListing } = await loadRichListing();
     const pieces = json ? renderJsonListing(sorted) : renderRichListing(
       displayPath(this.path),
       this.path,
@@ -861,6 +868,20 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
   if (userAgent === undefined || !userAgent.startsWith("Deno/")) return ctype;
   if (!TYPESCRIPT_EXTENSIONS.test(path)) return ctype;
   return /\.tsx$/i.test(path) ? "text/tsx" : "application/typescript";
+}
+
+/** `json_listing.ts`, loaded on the first JSON-capable listing (not needed to serve files). */
+let jsonListingModule: Promise<typeof import("./json_listing.ts")> | null = null;
+
+function loadJsonListing(): Promise<typeof import("./json_listing.ts")> {
+  return jsonListingModule ??= import("./json_listing.ts");
+}
+
+/** `rich_listing.ts`, loaded on the first rich or JSON listing (not needed to serve files). */
+let richListingModule: Promise<typeof import("./rich_listing.ts")> | null = null;
+
+function loadRichListing(): Promise<typeof import("./rich_listing.ts")> {
+  return richListingModule ??= import("./rich_listing.ts");
 }
 
 /** `compression.ts`, loaded on the first `compress` answer (plain runs never load `node:zlib`). */

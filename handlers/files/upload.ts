@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { DEFAULT_MAX_UPLOAD_BYTES } from "../../constants.ts";
 import {
   InsufficientStorageError,
   ProtocolError,
@@ -50,8 +51,8 @@ export interface UploadSettings {
   readonly allowDotfiles: boolean;
 }
 
-/** Default most bytes of one upload (1 GiB): a disk image or a video, not a disk. */
-export const DEFAULT_MAX_UPLOAD_BYTES = 1024 ** 3;
+// Kept in constants.ts so the command line reads it without loading this module.
+export { DEFAULT_MAX_UPLOAD_BYTES };
 
 /** Settings `--upload` starts from. */
 export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = {
