@@ -398,3 +398,47 @@ Deno.test("response_headers: the 3.15 handler call ports (options keyword), a li
 });
 
 type ResponseHeadersArg = Iterable<readonly [string, string]> | Readonly<Record<string, string>>;
+
+Deno.test("compression with --etag: each coding has its own ETag, and If-None-Match gets 304", async () => {
+  const dir = await makeSite();
+  const css = Array.from({ length: 3000 }, (_, i) => `.e${i}{margin:${i}px}\n`).join("");
+  await Deno.writeTextFile(`${dir}/app.css`, css);
+  const running = startServer(handlerWith({ compress: true, etag: true }));
+  running.server.directory = dir;
+  try {
+    const tags = new Map<string, string>();
+    for (const coding of ["br", "gzip", "identity"]) {
+      const lines = head(await curl(`${running.base}/app.css`, "-H", `Accept-Encoding: ${coding}`));
+      const tag = lines.find((l) => l.startsWith("ETag: "))?.slice("ETag: ".length);
+      assert(tag !== undefined, `${coding}: ${lines.join(" | ")}`);
+      tags.set(coding, tag);
+    }
+    assertEquals(new Set(tags.values()).size, 3, [...tags.values()].join(" "));
+    assert(tags.get("gzip")?.endsWith('-gzip"'));
+    const cached = head(
+      await curl(
+        `${running.base}/app.css`,
+        "-H",
+        "Accept-Encoding: gzip",
+        "-H",
+        `If-None-Match: W/${tags.get("gzip")}`,
+      ),
+    );
+    assertEquals(cached[0], "HTTP/1.0 304 Not Modified");
+    assert(cached.includes(`ETag: ${tags.get("gzip")}`), cached.join(" | "));
+    // Another coding's tag does not match this representation.
+    const other = head(
+      await curl(
+        `${running.base}/app.css`,
+        "-H",
+        "Accept-Encoding: gzip",
+        "-H",
+        `If-None-Match: ${tags.get("br")}`,
+      ),
+    );
+    assertEquals(other[0], "HTTP/1.0 200 OK");
+  } finally {
+    await running.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

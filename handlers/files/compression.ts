@@ -20,6 +20,7 @@ import { ChunkedWriter } from "../../io/chunked_writer.ts";
 import { WFile } from "../../io/wfile.ts";
 import { chooseCoding, parseAcceptEncoding } from "../../protocol/accept_encoding.ts";
 import { FILE_CACHE_SETTLE_MS } from "./file_cache.ts";
+import { entityTagListMatches, fileEntityTag, parseEntityTag } from "../../protocol/etag.ts";
 import { isNotModified } from "../../protocol/if_modified_since.ts";
 
 /** The handler surface an on-the-fly answer goes through (`SimpleHTTPRequestHandler`). */
@@ -38,6 +39,27 @@ export interface CompressionResponder {
   send_error(code: number, message?: string, explain?: string): Promise<void>;
   /** An HTTP date for a time in seconds since the epoch. */
   date_time_string(timestamp?: number): string;
+  /** Send an `ETag` (`--etag`): here one per coding, as the coded bytes differ. */
+  readonly etag: boolean;
+}
+
+/**
+ * The strong entity tag of a file's `coding` representation: the file's tag with the coding
+ * added, so a cache never takes gzip bytes for brotli or identity ones (RFC 9110 §8.8.3).
+ *
+ * @param mtimeMs The file's modification time.
+ * @param size The file's size.
+ * @param coding The content coding.
+ * @returns The quoted tag.
+ *
+ * @example
+ * ```ts
+ * import { codedEntityTag } from "./compression.ts";
+ * codedEntityTag(0, 10, "gzip"); // '"0-a-gzip"'
+ * ```
+ */
+export function codedEntityTag(mtimeMs: number, size: number, coding: string): string {
+  return `${fileEntityTag(mtimeMs, size).slice(0, -1)}-${coding}"`;
 }
 
 /** Smallest file compressed on the fly: below it the coding's framing outweighs the saving. */
@@ -320,14 +342,17 @@ export async function serveCompressed(
   chunked: boolean,
 ): Promise<BodySourceOrNull> {
   const mtime = info.mtime?.getTime() ?? 0;
-  // CPython's rule, as `serveContent` applies it without ETags: If-Modified-Since → 304
-  // unless If-None-Match is present.
+  const etag = responder.etag ? codedEntityTag(mtime, info.size, coding) : null;
+  // CPython's rule, as `serveContent` applies it: If-Modified-Since → 304 unless
+  // If-None-Match is present; with ETags on, If-None-Match (weak comparison) decides.
   const ims = responder.headers.get("If-Modified-Since");
-  if (
-    ims !== undefined && responder.headers.get("If-None-Match") === undefined &&
-    isNotModified(ims, mtime)
-  ) {
+  const inm = responder.headers.get("If-None-Match");
+  const notModified = inm !== undefined
+    ? etag !== null && entityTagListMatches(inm, parseEntityTag(etag), "weak")
+    : ims !== undefined && isNotModified(ims, mtime);
+  if (notModified) {
     responder.send_response(304);
+    if (etag !== null) responder.send_header("ETag", etag);
     await responder.end_headers();
     return null;
   }
@@ -356,6 +381,7 @@ export async function serveCompressed(
     responder.send_header("Content-type", contentType);
     responder.send_header("Content-Length", String(bytes.length));
     responder.send_header("Last-Modified", lastModified);
+    if (etag !== null) responder.send_header("ETag", etag);
     await responder.end_headers();
     return new BytesSource(bytes);
   }
@@ -371,6 +397,7 @@ export async function serveCompressed(
   if (chunked) responder.send_header("Transfer-Encoding", "chunked");
   else responder.close_connection = true;
   responder.send_header("Last-Modified", lastModified);
+  if (etag !== null) responder.send_header("ETag", etag);
   await responder.end_headers();
   return new CompressedStreamSource(new FileSource(file, info.size), coding, chunked);
 }
