@@ -4,56 +4,17 @@
 // a phone-sized viewport without horizontal scrolling, and saves screenshots
 // (`RICH_LISTING_SCREENSHOTS=<dir>` keeps them). Skipped, with one line saying why, where
 // Chromium is not installed or cannot start.
-// deno-lint-ignore-file no-import-prefix
-import { type BrowserContext, chromium } from "npm:playwright-core@1.65.1";
+import {
+  ACTION_TIMEOUT_MS,
+  type BrowserContext,
+  launchChromium,
+  whyNoBrowser,
+} from "./_chromium.ts";
 import { assert, assertEquals, assertNotEquals } from "../deps.ts";
 import { Child } from "./_cli_process.ts";
 
-/** Where Debian's package puts Chromium; `CHROMIUM_BIN` overrides. */
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-
-/** Flags for a quiet, offline, reproducible headless run. */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** Milliseconds for any one browser action. */
-const ACTION_TIMEOUT_MS = 15_000;
-
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  return await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-    viewport: { width: 900, height: 560 },
-  });
-}
-
-async function whyNoBrowser(): Promise<string | null> {
-  try {
-    if (!(await Deno.stat(CHROMIUM)).isFile) return `${CHROMIUM} is not a file`;
-  } catch {
-    return `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
-  }
-  const profile = await Deno.makeTempDir({ prefix: "httpserver-chromium-probe-" });
-  try {
-    await (await launch(profile)).close();
-    return null;
-  } catch (error) {
-    const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-    return `Chromium at ${CHROMIUM} cannot start: ${first}`;
-  } finally {
-    await Deno.remove(profile, { recursive: true }).catch(() => {});
-  }
-}
+const launch = (userDataDir: string) =>
+  launchChromium(userDataDir, { viewport: { width: 900, height: 560 } });
 
 const noBrowser = await whyNoBrowser();
 

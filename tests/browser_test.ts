@@ -3,62 +3,17 @@
 // a subdirectory, opens a text file, downloads a binary file and compares its bytes, and
 // saves a screenshot of the listing. Skipped, with one line saying why, only where Chromium
 // is not installed or cannot start.
-// deno-lint-ignore-file no-import-prefix
-// playwright-core is a test-only dependency, pinned here rather than in deno.json (which
-// source files run from a URL never see); it downloads no browser of its own.
-import { type BrowserContext, chromium } from "npm:playwright-core@1.65.1";
+import {
+  ACTION_TIMEOUT_MS,
+  type BrowserContext,
+  launchChromium,
+  whyNoBrowser,
+} from "./_chromium.ts";
 import { assert, assertEquals, assertMatch } from "../deps.ts";
 import { Child, seededBytes } from "./_cli_process.ts";
 
-/** Where Debian's package puts Chromium; `CHROMIUM_BIN` overrides. */
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-
-/** Flags for a quiet, offline, reproducible headless run (playwright adds `--headless`). */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** Milliseconds for any one browser action (navigation, click, download). */
-const ACTION_TIMEOUT_MS = 15_000;
-
-/** Launches Chromium with a fresh profile directory. */
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  return await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    acceptDownloads: true,
-    timeout: 30_000,
-    viewport: { width: 900, height: 600 },
-  });
-}
-
-/** Why the browser test cannot run here, or null when Chromium starts. */
-async function whyNoBrowser(): Promise<string | null> {
-  try {
-    if (!(await Deno.stat(CHROMIUM)).isFile) return `${CHROMIUM} is not a file`;
-  } catch {
-    return `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
-  }
-  const profile = await Deno.makeTempDir({ prefix: "httpserver-chromium-probe-" });
-  try {
-    const context = await launch(profile);
-    await context.close();
-    return null;
-  } catch (error) {
-    const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-    return `Chromium at ${CHROMIUM} cannot start: ${first}`;
-  } finally {
-    await Deno.remove(profile, { recursive: true }).catch(() => {});
-  }
-}
+const launch = (userDataDir: string) =>
+  launchChromium(userDataDir, { acceptDownloads: true, viewport: { width: 900, height: 600 } });
 
 const noBrowser = await whyNoBrowser();
 

@@ -1,34 +1,18 @@
 // Headless Chromium submits the directory listing's upload form (`--upload`) with two files,
 // follows the 303 back to the listing and sees them; the stored bytes are the chosen files'.
 // Skipped, with one line saying why, where Chromium is not installed or cannot start.
-// deno-lint-ignore-file no-import-prefix
-import { type BrowserContext, chromium } from "npm:playwright-core@1.65.1";
+import {
+  ACTION_TIMEOUT_MS,
+  type BrowserContext,
+  launchChromium,
+  whyNoBrowser,
+} from "./_chromium.ts";
 import { assertEquals, assertMatch } from "../deps.ts";
 import { Child, CLI_PATH, seededBytes } from "./_cli_process.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"];
-/** Milliseconds for any one browser action. */
-const ACTION_TIMEOUT_MS = 15_000;
+const launch = (userDataDir: string) => launchChromium(userDataDir);
 
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  return await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-  });
-}
-
-function whyNoBrowser(): string | null {
-  try {
-    return Deno.statSync(CHROMIUM).isFile ? null : `${CHROMIUM} is not a file`;
-  } catch {
-    return `Chromium is not installed at ${CHROMIUM}`;
-  }
-}
-
-const noBrowser = whyNoBrowser();
+const noBrowser = await whyNoBrowser();
 
 Deno.test({
   name: noBrowser === null

@@ -4,53 +4,16 @@
 // cross-origin isolated and can make a SharedArrayBuffer; a script served with --compress
 // arrives with Content-Encoding and runs; a client-side route loads and reloads under --spa.
 // Skipped, with one line saying why, only where Chromium is not installed or cannot start.
-// deno-lint-ignore-file no-import-prefix
-import { type BrowserContext, chromium } from "npm:playwright-core@1.65.1";
+import {
+  ACTION_TIMEOUT_MS,
+  type BrowserContext,
+  launchChromium,
+  whyNoBrowser,
+} from "./_chromium.ts";
 import { assert, assertEquals } from "../deps.ts";
 import { Child } from "./_cli_process.ts";
 
-/** Where Debian's package puts Chromium; `CHROMIUM_BIN` overrides. */
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
-/** Flags for a quiet, offline headless run. */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-/** Milliseconds for any one browser action. */
-const ACTION_TIMEOUT_MS = 15_000;
-
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  return await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-  });
-}
-
-async function whyNoBrowser(): Promise<string | null> {
-  try {
-    if (!(await Deno.stat(CHROMIUM)).isFile) return `${CHROMIUM} is not a file`;
-  } catch {
-    return `Chromium is not installed at ${CHROMIUM}`;
-  }
-  const profile = await Deno.makeTempDir({ prefix: "httpserver-chromium-probe-" });
-  try {
-    await (await launch(profile)).close();
-    return null;
-  } catch (error) {
-    const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-    return `Chromium at ${CHROMIUM} cannot start: ${first}`;
-  } finally {
-    await Deno.remove(profile, { recursive: true }).catch(() => {});
-  }
-}
+const launch = (userDataDir: string) => launchChromium(userDataDir);
 
 /** A page that fetches `?target=` and puts the outcome in its title. */
 const FETCH_PAGE = `<!doctype html><title>pending</title><script>
