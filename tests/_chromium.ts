@@ -35,6 +35,8 @@ export interface LaunchOptions {
   acceptDownloads?: boolean;
   /** The window's size (default playwright's). */
   viewport?: { width: number; height: number };
+  /** Flags added to the shared ones (e.g. an autoplay policy). */
+  extraArgs?: string[];
 }
 
 /** Launches Chromium with a fresh profile in `userDataDir`. */
@@ -42,12 +44,13 @@ export async function launchChromium(
   userDataDir: string,
   options: LaunchOptions = {},
 ): Promise<BrowserContext> {
+  const { extraArgs = [], ...rest } = options;
   return await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     timeout: LAUNCH_TIMEOUT_MS,
-    ...options,
+    ...rest,
   });
 }
 

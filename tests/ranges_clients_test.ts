@@ -3,8 +3,7 @@
 // Python's urllib with a Range header, and headless Chromium seeking a several-MiB WAV in an
 // <audio> element (`seekable` covers the whole duration, a seek near the end completes).
 // Each client runs under a time limit; a missing client skips its test with one line why.
-// deno-lint-ignore-file no-import-prefix
-import { type BrowserContext, chromium } from "npm:playwright-core@1.65.1";
+import { type BrowserContext, CHROMIUM, launchChromium } from "./_chromium.ts";
 import { assert, assertEquals, assertMatch } from "../deps.ts";
 import { Child, seededBytes } from "./_cli_process.ts";
 import { findPython313 } from "./_helpers.ts";
@@ -12,7 +11,6 @@ import { findPython313 } from "./_helpers.ts";
 /** Milliseconds any one client run may take. */
 const CLIENT_TIMEOUT_MS = 60_000;
 const BIG_SIZE = 10 * 1024 * 1024;
-const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
 
 function installed(path: string): boolean {
   try {
@@ -247,18 +245,8 @@ Deno.test({
       let context: BrowserContext | undefined;
       const log = await serving(site, async (base) => {
         try {
-          context = await chromium.launchPersistentContext(`${out}/profile`, {
-            executablePath: CHROMIUM,
-            headless: true,
-            args: [
-              "--headless=new",
-              "--no-sandbox",
-              "--disable-gpu",
-              "--no-first-run",
-              "--disable-background-networking",
-              "--autoplay-policy=no-user-gesture-required",
-            ],
-            timeout: 30_000,
+          context = await launchChromium(`${out}/profile`, {
+            extraArgs: ["--autoplay-policy=no-user-gesture-required"],
           });
           context.setDefaultTimeout(30_000);
           const page = context.pages()[0] ?? await context.newPage();
