@@ -14,6 +14,8 @@
 #   CLOSE_ROUNDS=3 CLOSE_SECONDS=5 BENCH_CONNECTIONS=50 BENCH_PORT_BASE=18400
 #   SERVER_CPU=0 CLIENT_CPU=1  CLOSE_PROFILE=DIR (write --cpu-prof profiles of ours there)
 set -euo pipefail
+# shellcheck source=bench/_lib.sh
+source "$(dirname "$0")/_lib.sh"
 WHAT=${1:-cli}
 shift
 [[ $# -ge 1 ]] || { echo "usage: close_path.sh [base|cli] CHECKOUT..." >&2; exit 2; }
@@ -24,16 +26,7 @@ PORT=$((${BENCH_PORT_BASE:-18400} + 40))
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
-TREE=$(mktemp -d /tmp/httpserver-close-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$TREE"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_scratch TREE close 0.5
 deno run --allow-write="$TREE" "$HERE/make_tree.ts" "$TREE" >/dev/null
 mkdir -p "$TREE/nginx"
 cat >"$TREE/nginx/nginx.conf" <<EOF

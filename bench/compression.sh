@@ -11,25 +11,16 @@
 #   COMPRESS_SECONDS=3 BENCH_CONNECTIONS=50 BENCH_PORT_BASE=18300 (ports +40 .. +42)
 # Needs wrk, nginx, taskset, curl; 127.0.0.1 only.
 set -euo pipefail
+# shellcheck source=bench/_lib.sh
+source "$(dirname "$0")/_lib.sh"
 ROOT=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 SECONDS_EACH=${COMPRESS_SECONDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-50}
 PORT_PLAIN=$((${BENCH_PORT_BASE:-18300} + 40))
 PORT_OURS=$((PORT_PLAIN + 1))
 PORT_NGINX=$((PORT_PLAIN + 2))
-for tool in wrk nginx taskset curl gzip; do
-  command -v "$tool" >/dev/null || { echo "compression.sh: $tool is not installed" >&2; exit 1; }
-done
-WORK=$(mktemp -d /tmp/httpserver-compress-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 0.3
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools compression.sh wrk nginx taskset curl gzip
+bench_scratch WORK compress
 
 mkdir -p "$WORK/www" "$WORK/nginx/logs"
 # nginx workers run as nobody: the tree must be world-readable.

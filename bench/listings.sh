@@ -10,6 +10,8 @@
 # Needs nginx, curl, python3.13 (pyenv 3.13.0), 127.0.0.1 only. Other load on the machine
 # skews the figures: note it next to them.
 set -euo pipefail
+# shellcheck source=bench/_lib.sh
+source "$(dirname "$0")/_lib.sh"
 ROOT=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 ENTRIES=${LISTINGS_ENTRIES:-100000}
 ROUNDS=${LISTINGS_ROUNDS:-5}
@@ -18,19 +20,8 @@ PORT_PYTHON=$((PORT_OURS + 1))
 PORT_NGINX=$((PORT_OURS + 2))
 PORT_NGINX_JSON=$((PORT_OURS + 3))
 PYTHON=$(PYENV_VERSION=3.13.0 pyenv which python3 2>/dev/null || command -v python3.13)
-for tool in nginx curl; do
-  command -v "$tool" >/dev/null || { echo "listings.sh: $tool is not installed" >&2; exit 1; }
-done
-WORK=$(mktemp -d /tmp/httpserver-listings-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 0.3
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools listings.sh nginx curl
+bench_scratch WORK listings
 
 chmod 755 "$WORK"
 mkdir -p "$WORK/www/big" "$WORK/nginx/logs"

@@ -10,6 +10,8 @@
 #   RANGES_ROUNDS=5 RANGES_SECONDS=3 BENCH_CONNECTIONS=50 BENCH_PORT_BASE=18300 (ports +30, +31)
 # Needs wrk, nginx (apt-get install wrk nginx-light), taskset, curl; 127.0.0.1 only.
 set -euo pipefail
+# shellcheck source=bench/_lib.sh
+source "$(dirname "$0")/_lib.sh"
 ROOT=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 ROUNDS=${RANGES_ROUNDS:-5}
 SECONDS_EACH=${RANGES_SECONDS:-3}
@@ -17,19 +19,8 @@ CONNECTIONS=${BENCH_CONNECTIONS:-50}
 PORT_OURS=$((${BENCH_PORT_BASE:-18300} + 30))
 PORT_NGINX=$((PORT_OURS + 1))
 FILE_SIZE=$((100 * 1024 * 1024))
-for tool in wrk nginx taskset curl; do
-  command -v "$tool" >/dev/null || { echo "ranges.sh: $tool is not installed" >&2; exit 1; }
-done
-WORK=$(mktemp -d /tmp/httpserver-ranges-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 0.3
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools ranges.sh wrk nginx taskset curl
+bench_scratch WORK ranges
 
 mkdir -p "$WORK/www" "$WORK/nginx/logs"
 head -c "$FILE_SIZE" /dev/urandom >"$WORK/www/big.bin"

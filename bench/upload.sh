@@ -10,24 +10,15 @@
 #   UPLOAD_MIB=1024 UPLOAD_ROUNDS=3 BENCH_PORT_BASE=18300 (ports +40, +41)
 # Needs nginx with the DAV module (Debian's nginx), taskset, curl; 127.0.0.1 only.
 set -euo pipefail
+# shellcheck source=bench/_lib.sh
+source "$(dirname "$0")/_lib.sh"
 ROOT=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 SIZE_MIB=${UPLOAD_MIB:-1024}
 ROUNDS=${UPLOAD_ROUNDS:-3}
 PORT_OURS=$((${BENCH_PORT_BASE:-18300} + 40))
 PORT_NGINX=$((PORT_OURS + 1))
-for tool in nginx taskset curl sha256sum; do
-  command -v "$tool" >/dev/null || { echo "upload.sh: $tool is not installed" >&2; exit 1; }
-done
-WORK=$(mktemp -d /tmp/httpserver-upload-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 0.3
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools upload.sh nginx taskset curl sha256sum
+bench_scratch WORK upload
 
 mkdir -p "$WORK/ours" "$WORK/dav" "$WORK/nginx/logs"
 chmod a+rwx "$WORK" "$WORK/dav" # nginx workers run as an unprivileged user under a root master

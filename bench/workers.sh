@@ -9,6 +9,8 @@
 #   bash bench/workers.sh
 #   WORKERS_ROUNDS=5  WORKERS_SECONDS=5  BENCH_CONNECTIONS=50  BENCH_PORT_BASE=18500
 set -euo pipefail
+# shellcheck source=bench/_lib.sh
+source "$(dirname "$0")/_lib.sh"
 ROUNDS=${WORKERS_ROUNDS:-5}
 SECONDS_EACH=${WORKERS_SECONDS:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-50}
@@ -16,17 +18,8 @@ BASE=$((${BENCH_PORT_BASE:-18500} + 60))
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 TICKS=$(getconf CLK_TCK)
-command -v wrk >/dev/null || { echo "workers.sh: wrk is not installed" >&2; exit 1; }
-TREE=$(mktemp -d /tmp/httpserver-workers-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 1
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$TREE"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools workers.sh wrk
+bench_scratch TREE workers 1
 deno run --allow-write="$TREE" "$HERE/make_tree.ts" "$TREE" >/dev/null
 sleep 3.5 # past the file cache's settle time, as in run.sh
 mkdir -p "$TREE/nginx"

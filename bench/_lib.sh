@@ -1,0 +1,30 @@
+# Shared by the side-by-side bench scripts (source it): the tool check, and a scratch directory
+# whose servers are stopped and which is removed however the script ends.
+
+# need_tools SCRIPT TOOL...: exits 1 with one line naming the first tool that is missing.
+need_tools() {
+  local script=$1
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$script: $tool is not installed" >&2; exit 1; }
+  done
+}
+
+# bench_scratch VAR NAME [GRACE]: makes /tmp/httpserver-NAME-XXXXXX, stores its path in VAR,
+# empties `pids`, and on exit sends TERM to every pid in `pids`, KILL after GRACE seconds
+# (default 0.3), then removes the directory. Ctrl-C exits 130 through the same cleanup.
+bench_scratch() {
+  BENCH_SCRATCH=$(mktemp -d "/tmp/httpserver-$2-XXXXXX")
+  BENCH_GRACE=${3:-0.3}
+  printf -v "$1" '%s' "$BENCH_SCRATCH"
+  pids=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  sleep "$BENCH_GRACE"
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$BENCH_SCRATCH"
+}
