@@ -256,3 +256,24 @@ export async function startPython(
 export function utf8Bytes(value: string): Uint8Array {
   return encoder.encode(value);
 }
+
+/**
+ * File and directory names that try to inject markup into a listing (`dir<b>` is made a
+ * directory): every listing page must show them as text and link to them by their quoted name.
+ */
+export const LISTING_INJECTION_NAMES = [
+  "<script>alert(1)<script>.txt",
+  '"onmouseover="alert(1).txt',
+  "'onmouseover='alert(1)'.txt",
+  "a&b.txt",
+  "&lt;b&gt;.txt",
+  'x"><img src=x onerror=alert(1)>.txt',
+  "<a href=x><li><script>alert(2)",
+  "javascript:alert(3)",
+  "%3Cscript%3E.txt",
+  "a b\tc.txt",
+  "<!--.txt",
+  "]]>.txt",
+  "<style>*{display:none}<style>",
+  "dir<b>",
+];

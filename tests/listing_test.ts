@@ -24,6 +24,7 @@ import {
   sortListing,
   sortListingInSlices,
 } from "../handlers/files/listing_order.ts";
+import { LISTING_INJECTION_NAMES } from "./_file_tree.ts";
 
 const decoder = new TextDecoder();
 
@@ -342,29 +343,12 @@ Deno.test("listing: the rich page sorts, links its headers, shows sizes and date
   }
 });
 
-const HOSTILE_NAMES = [
-  "<script>alert(1)<script>.txt",
-  '"onmouseover="alert(1).txt',
-  "'onmouseover='alert(1)'.txt",
-  "a&b.txt",
-  "&lt;b&gt;.txt",
-  'x"><img src=x onerror=alert(1)>.txt',
-  "<a href=x><li><script>alert(2)",
-  "javascript:alert(3)",
-  "%3Cscript%3E.txt",
-  "a b\tc.txt",
-  "<!--.txt",
-  "]]>.txt",
-  "<style>*{display:none}<style>",
-  "dir<b>",
-];
-
 Deno.test("listing: a file name never injects markup into the rich page", async () => {
   const root = await Deno.makeTempDir({ prefix: "httpserver_rich_inject_" });
   await Deno.mkdir(`${root}/hostile`);
   await Deno.mkdir(`${root}/empty`);
   await Deno.mkdir(`${root}/<b>&"x"`);
-  for (const name of HOSTILE_NAMES) {
+  for (const name of LISTING_INJECTION_NAMES) {
     if (name === "dir<b>") await Deno.mkdir(`${root}/hostile/${name}`);
     else await Deno.writeTextFile(`${root}/hostile/${name}`, "x");
   }
@@ -373,11 +357,11 @@ Deno.test("listing: a file name never injects markup into the rich page", async 
       const empty = (await get(port, "/empty/")).body;
       const body = (await get(port, "/hostile/")).body;
       const rows = richRows(body);
-      assertEquals(rows.length, HOSTILE_NAMES.length, body);
+      assertEquals(rows.length, LISTING_INJECTION_NAMES.length, body);
       // Nothing but the skeleton and a fixed number of tags per row: no name added a tag.
       const tags = (text: string) => (text.match(/</g) ?? []).length;
       const emptyRow = '<tr><td colspan="3">(empty)</td></tr>';
-      const perRow = (tags(body) - (tags(empty) - tags(emptyRow))) / HOSTILE_NAMES.length;
+      const perRow = (tags(body) - (tags(empty) - tags(emptyRow))) / LISTING_INJECTION_NAMES.length;
       assertEquals(perRow, 14);
       const names = new Set<string>();
       for (const [href, label] of rows) {
@@ -388,7 +372,7 @@ Deno.test("listing: a file name never injects markup into the rich page", async 
           .replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
         assertEquals(shown, name);
       }
-      assertEquals([...names].sort(), [...HOSTILE_NAMES].sort());
+      assertEquals([...names].sort(), [...LISTING_INJECTION_NAMES].sort());
       // A hostile directory name in the title and breadcrumb is escaped too.
       const titled = (await get(port, "/%3Cb%3E%26%22x%22/")).body;
       assertStringIncludes(titled, '<title>Directory listing for /&lt;b&gt;&amp;"x"/</title>');
