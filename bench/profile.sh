@@ -26,6 +26,7 @@ case $WHAT in
     >"$DIR/server.log" 2>&1 & ;;
   cli | list)
     deno run --allow-write="$DIR/tree" bench/make_tree.ts "$DIR/tree" >/dev/null
+    sleep 3.5 # past the file cache's settle time (as run.sh), so cached files are measured
     path=/small.txt
     [[ $WHAT == list ]] && path=/dir/
     deno run --allow-net=127.0.0.1 --allow-read="$DIR/tree" "${PROF[@]}" cli.ts -b 127.0.0.1 \

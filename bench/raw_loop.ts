@@ -5,13 +5,16 @@
  * Run: `deno run -A bench/raw_loop.ts <port> [buffer bytes] [close]` (SIGTERM or SIGINT exits
  * cleanly, so that a `--cpu-prof` profile is written). The read buffer is 64 KiB unless given;
  * with `close` every answer says `Connection: close` and the connection is closed after it (the
- * read-write-close floor of the close-per-request benchmark).
+ * read-write-close floor of the close-per-request benchmark). With `reuse` anywhere in the arguments
+ * the socket is opened with `SO_REUSEPORT` (needs `--unstable-net`), so that several copies share
+ * one port: the floor of `--workers N` in bench/workers.sh.
  *
  * @module
  */
 const port = Number(Deno.args[0] ?? 8201);
 const bufferSize = Number(Deno.args[1] ?? 64 * 1024);
 const closeEach = Deno.args[2] === "close";
+const reusePort = Deno.args.includes("reuse");
 const body = "x".repeat(1024);
 const response = new TextEncoder().encode(
   `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${
@@ -60,7 +63,7 @@ async function serve(conn: Deno.TcpConn): Promise<void> {
 }
 
 if (import.meta.main) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port, reusePort });
   console.log(`raw loop on ${port}`);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => Deno.exit(0));

@@ -4,7 +4,9 @@
 # wrk -t1. The three servers run at once on their own ports and are measured in alternation,
 # so that drift on a shared machine touches all alike. Besides req/s it prints the servers'
 # CPU time per request (user + system of every process of the server, from /proc), the figure
-# the scaling model in bench/README.md is built on.
+# the scaling model in bench/README.md is built on. The floor, measured alongside: the raw
+# `Deno.listen` keep-alive loop (bench/raw_loop.ts), one process (`raw1`) and two sharing the port
+# through SO_REUSEPORT (`raw2`): what any Deno server can reach here.
 #
 #   bash bench/workers.sh
 #   WORKERS_ROUNDS=5  WORKERS_SECONDS=5  BENCH_CONNECTIONS=50  BENCH_PORT_BASE=18500
@@ -41,8 +43,8 @@ http {
 }
 EOF
 
-names=(workers2 one nginx2)
-ports=($BASE $((BASE + 1)) $((BASE + 2)))
+names=(workers2 one nginx2 raw1 raw2)
+ports=($BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) $((BASE + 4)))
 (cd "$ROOT" && exec deno run --allow-net=127.0.0.1 --allow-read="$TREE" --allow-run cli.ts \
   --workers 2 -b 127.0.0.1 -d "$TREE" -p HTTP/1.1 "${ports[0]}") >/dev/null 2>&1 &
 pids+=($!)
@@ -50,6 +52,17 @@ pids+=($!)
   -b 127.0.0.1 -d "$TREE" -p HTTP/1.1 "${ports[1]}") >/dev/null 2>&1 &
 pids+=($!)
 nginx -p "$TREE/nginx" -c "$TREE/nginx/nginx.conf" -e "$TREE/nginx/error.log" >/dev/null 2>&1 &
+pids+=($!)
+deno run --allow-net=127.0.0.1 "$HERE/raw_loop.ts" "${ports[3]}" 4096 >/dev/null 2>&1 &
+pids+=($!)
+# Two loops under one parent, so that cpu() below counts both.
+(
+  trap 'kill $(jobs -p) 2>/dev/null' TERM EXIT
+  for _ in 1 2; do
+    deno run --unstable-net --allow-net=127.0.0.1 "$HERE/raw_loop.ts" "${ports[4]}" 4096 keep reuse &
+  done
+  wait
+) >/dev/null 2>&1 &
 pids+=($!)
 for port in "${ports[@]}"; do
   for _ in $(seq 150); do

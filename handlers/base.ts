@@ -40,7 +40,7 @@ import { ClientDisconnectedError, ProtocolError, SocketTimeoutError } from "../e
 import { HTTPMessage } from "../headers.ts";
 import { ConnectionClock } from "../io/connection_clock.ts";
 import { RESOLVED_WAIT, RFile } from "../io/rfile.ts";
-import { writeStderr } from "../io/stderr.ts";
+import { writeLogLine, writeStderr } from "../io/stderr.ts";
 import { WFile } from "../io/wfile.ts";
 import type { HeaderPair } from "../protocol/header_block.ts";
 import { HeadReader, type HeadReadResult, NEED_MORE } from "../protocol/head_reader.ts";
@@ -204,10 +204,11 @@ export class BaseHTTPRequestHandler {
    */
   disable_nagle_algorithm: boolean = true;
   /**
-   * Where log lines go (not in Python, which writes to `sys.stderr`): stderr by default;
+   * Where log lines go (not in Python, which writes to `sys.stderr`): stderr by default, the
+   * lines of one event-loop turn in one write (`writeLogLine` in io/stderr.ts);
    * replace it to capture or redirect the log without overriding `log_message`.
    */
-  log_writer: (line: string) => void = writeStderr;
+  log_writer: (line: string) => void = writeLogLine;
   /** Longest request or header line in bytes (CPython's 65536). */
   max_line_length: number = MAX_LINE_LENGTH;
   /** Most header lines, counting the blank line (CPython's 100). */
