@@ -145,80 +145,119 @@ Deno.test("docs/deploy.md shows deploy/'s files as they are", async () => {
   }
 });
 
+/** What clients got through nginx around one instance's stop. */
+interface Failover {
+  /** Answers to the requests sent from the SIGTERM until the instance exited. */
+  during: { status: number; body: string }[];
+  /** Answers to the requests sent after it exited. */
+  after: { status: number; body: string }[];
+}
+
+/**
+ * Two instances behind nginx running `snippet` (deploy/nginx-upstream.conf or a variant):
+ * checks both answer and log nginx's address, then stops instance 1 with SIGTERM while
+ * {@linkcode STOP_CLIENTS} clients send {@linkcode FAILOVER_REQUESTS} requests, waits for its
+ * exit, sends as many again, and returns every answer. Everything is stopped and removed after.
+ */
+async function failover(snippet: string): Promise<Failover> {
+  const root = await Deno.makeTempDir({ prefix: "deploy_nginx_" });
+  const children: Child[] = [];
+  try {
+    const sites = await makeSites(root);
+    const instances = sites.map((site) =>
+      Child.cli(["-b", "127.0.0.1", "-d", site, "-p", "HTTP/1.1", "0"])
+    );
+    children.push(...instances);
+    const ports = [];
+    for (const instance of instances) ports.push((await instance.banner()).port);
+
+    const port = freePort();
+    snippet = replaceExactly(snippet, "127.0.0.1:8001", `127.0.0.1:${ports[0]}`);
+    snippet = replaceExactly(snippet, "127.0.0.1:8002", `127.0.0.1:${ports[1]}`);
+    snippet = replaceExactly(snippet, "listen 80;", `listen 127.0.0.1:${port};`);
+    await Deno.writeTextFile(`${root}/nginx.conf`, nginxMainConfig(root, snippet));
+    const nginx = Child.spawn(NGINX!, [
+      "-p",
+      root,
+      "-c",
+      `${root}/nginx.conf`,
+      "-e",
+      `${root}/error.log`,
+    ]);
+    children.push(nginx);
+    await waitForListener(port, nginx, NGINX_START_TIMEOUT_MS);
+
+    // Both instances answer through nginx; their logs show nginx's address (the peer), not
+    // the X-Forwarded-For a client sent, as Python's log does.
+    const served = new Set<string>();
+    for (let i = 0; i < SPREAD_REQUESTS; i++) {
+      const answer = await get(port, "/instance.txt", { "X-Forwarded-For": "203.0.113.7" });
+      assertEquals(answer.status, 200, answer.body);
+      served.add(answer.body);
+    }
+    assertEquals([...served].sort(), ["instance 1\n", "instance 2\n"]);
+    for (const instance of instances) {
+      const lines = instance.stderr.split("\n").filter((line) => line.includes("GET /"));
+      assert(lines.length > 0, instance.describe());
+      for (const line of lines) {
+        assertMatch(line, /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/instance\.txt HTTP\/1\.1" 200 -$/);
+      }
+    }
+
+    // Instance 1 stops while clients go on, several at once.
+    instances[0].process.kill("SIGTERM");
+    const during: Failover["during"] = [];
+    const lanes = Array.from({ length: STOP_CLIENTS }, async (_, lane) => {
+      for (let i = lane; i < FAILOVER_REQUESTS; i += STOP_CLIENTS) {
+        during.push(await get(port, "/instance.txt"));
+      }
+    });
+    await Promise.all(lanes);
+    assertGracefulExit(await instances[0].finished(), "instance 1 after SIGTERM");
+    const after: Failover["after"] = [];
+    for (let i = 0; i < FAILOVER_REQUESTS; i++) after.push(await get(port, "/instance.txt"));
+
+    assertGracefulExit(await instances[1].stop("SIGTERM"), "instance 2 after SIGTERM");
+    const nginxDone = await nginx.stop("SIGTERM");
+    assert(nginxDone.code === 0 || nginxDone.signal === "SIGTERM", nginx.describe());
+    return { during, after };
+  } finally {
+    for (const child of children) await child.kill();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
 Deno.test({
   name: "nginx upstream: both instances serve; one stopped, no request fails",
   ignore: NGINX === null,
   async fn() {
-    const root = await Deno.makeTempDir({ prefix: "deploy_nginx_" });
-    const children: Child[] = [];
-    try {
-      const sites = await makeSites(root);
-      const instances = sites.map((site) =>
-        Child.cli(["-b", "127.0.0.1", "-d", site, "-p", "HTTP/1.1", "0"])
-      );
-      children.push(...instances);
-      const ports = [];
-      for (const instance of instances) ports.push((await instance.banner()).port);
-
-      const port = freePort();
-      let snippet = await Deno.readTextFile(NGINX_CONF);
-      snippet = replaceExactly(snippet, "127.0.0.1:8001", `127.0.0.1:${ports[0]}`);
-      snippet = replaceExactly(snippet, "127.0.0.1:8002", `127.0.0.1:${ports[1]}`);
-      snippet = replaceExactly(snippet, "listen 80;", `listen 127.0.0.1:${port};`);
-      await Deno.writeTextFile(`${root}/nginx.conf`, nginxMainConfig(root, snippet));
-      const nginx = Child.spawn(NGINX!, [
-        "-p",
-        root,
-        "-c",
-        `${root}/nginx.conf`,
-        "-e",
-        `${root}/error.log`,
-      ]);
-      children.push(nginx);
-      await waitForListener(port, nginx, NGINX_START_TIMEOUT_MS);
-
-      // Both instances answer through nginx; their logs show nginx's address (the peer), not
-      // the X-Forwarded-For a client sent, as Python's log does.
-      const served = new Map<string, number>();
-      for (let i = 0; i < SPREAD_REQUESTS; i++) {
-        const answer = await get(port, "/instance.txt", { "X-Forwarded-For": "203.0.113.7" });
-        assertEquals(answer.status, 200, answer.body);
-        served.set(answer.body, (served.get(answer.body) ?? 0) + 1);
-      }
-      assertEquals([...served.keys()].sort(), ["instance 1\n", "instance 2\n"]);
-      for (const instance of instances) {
-        const lines = instance.stderr.split("\n").filter((line) => line.includes("GET /"));
-        assert(lines.length > 0, instance.describe());
-        for (const line of lines) {
-          assertMatch(line, /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/instance\.txt HTTP\/1\.1" 200 -$/);
-        }
-      }
-
-      // Instance 1 stops while clients go on, several at once: one answered during its
-      // shutdown may still be its own (on a keep-alive connection nginx holds); none fails.
-      instances[0].process.kill("SIGTERM");
-      const lanes = Array.from({ length: STOP_CLIENTS }, async (_, lane) => {
-        for (let i = lane; i < FAILOVER_REQUESTS; i += STOP_CLIENTS) {
-          const answer = await get(port, "/instance.txt");
-          assertEquals(answer.status, 200, `request ${i} during the stop: ${answer.body}`);
-        }
-      });
-      await Promise.all(lanes);
-      assertGracefulExit(await instances[0].finished(), "instance 1 after SIGTERM");
-
-      // Gone: every answer comes from instance 2, and still none fails.
-      for (let i = 0; i < FAILOVER_REQUESTS; i++) {
-        const answer = await get(port, "/instance.txt");
-        assertEquals(answer.status, 200, `request ${i} after the exit: ${answer.body}`);
-        assertEquals(answer.body, "instance 2\n", `request ${i} after the exit`);
-      }
-      assertGracefulExit(await instances[1].stop("SIGTERM"), "instance 2 after SIGTERM");
-      const nginxDone = await nginx.stop("SIGTERM");
-      assert(nginxDone.code === 0 || nginxDone.signal === "SIGTERM", nginx.describe());
-    } finally {
-      for (const child of children) await child.kill();
-      await Deno.remove(root, { recursive: true });
+    const { during, after } = await failover(await Deno.readTextFile(NGINX_CONF));
+    // During the stop an answer may still be instance 1's (on a keep-alive connection nginx
+    // holds); none fails. After its exit every answer is instance 2's.
+    for (const [i, answer] of during.entries()) {
+      assertEquals(answer.status, 200, `request ${i} during the stop: ${answer.body}`);
     }
+    for (const [i, answer] of after.entries()) {
+      assertEquals(answer, { status: 200, body: "instance 2\n" }, `request ${i} after the exit`);
+    }
+  },
+});
+
+Deno.test({
+  name: "nginx upstream, control: with proxy_next_upstream off the same stop fails a request",
+  ignore: NGINX === null,
+  async fn() {
+    // Shows the test above can see a failure: nginx's first request to the stopped instance
+    // is refused, and without a retry the client gets 502 (then max_fails marks it down).
+    const snippet = replaceExactly(
+      await Deno.readTextFile(NGINX_CONF),
+      "proxy_next_upstream error timeout;",
+      "proxy_next_upstream off;",
+    );
+    const { during, after } = await failover(snippet);
+    const failed = [...during, ...after].filter((answer) => answer.status !== 200);
+    assert(failed.length > 0, "no request failed without proxy_next_upstream");
+    for (const answer of failed) assertEquals(answer.status, 502, answer.body);
   },
 });
 
