@@ -1,9 +1,11 @@
 // docs/deploy.md, tested: two instances of the command line behind nginx on 127.0.0.1 (the
-// config is deploy/nginx-upstream.conf itself, with only its addresses and port replaced), one
-// stopped with SIGTERM while requests go on, none of them failing; the systemd unit's ExecStart
-// and the Dockerfile's CMD run with the local deno and serve; `systemd-analyze verify` on the
-// unit. No image is built (no Docker engine here) and no unit is started under systemd. nginx
-// and systemd-analyze are skipped, with a message, when they are not installed.
+// config is deploy/nginx-upstream.conf itself, with only its addresses and port replaced); one
+// is stopped with SIGTERM while requests go on, and none fails (a control run with
+// `proxy_next_upstream off` sees the 502 this avoids). The systemd unit's ExecStart and the
+// Dockerfile's CMD run with the local deno and serve; `systemd-analyze verify` checks the unit;
+// the doc shows the three files byte for byte. No image is built (no Docker engine here) and no
+// unit is started under systemd. The parts that need nginx or systemd-analyze are skipped, with
+// a message, where those are not installed.
 
 import { assert, assertEquals, assertMatch } from "../deps.ts";
 import { Child, CLI_PATH, type Finished, REPO_ROOT, sleep } from "./_cli_process.ts";
