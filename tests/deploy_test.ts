@@ -1,11 +1,12 @@
 // docs/deploy.md, tested: two instances of the command line behind nginx on 127.0.0.1 (the
 // config is deploy/nginx-upstream.conf itself, with only its addresses and port replaced); one
 // is stopped with SIGTERM while requests go on, and none fails (a control run with
-// `proxy_next_upstream off` sees the 502 this avoids). The systemd unit's ExecStart and the
-// Dockerfile's CMD run with the local deno and serve; `systemd-analyze verify` checks the unit;
-// the doc shows the three files byte for byte. No image is built (no Docker engine here) and no
-// unit is started under systemd. The parts that need nginx or systemd-analyze are skipped, with
-// a message, where those are not installed.
+// `proxy_next_upstream off` sees the 502 this avoids); the same over TLS to the instances
+// (`--tls-cert`, the page's `proxy_ssl_*` block, a self-signed certificate). The systemd unit's
+// ExecStart and the Dockerfile's CMD run with the local deno and serve; `systemd-analyze
+// verify` checks the unit; the page shows the three files byte for byte. No image is built (no
+// Docker engine here) and no unit is started under systemd. The parts that need nginx, openssl
+// or systemd-analyze are skipped, with a message, where those are not installed.
 
 import { assert, assertEquals, assertMatch } from "../deps.ts";
 import { Child, CLI_PATH, type Finished, REPO_ROOT, sleep } from "./_cli_process.ts";
@@ -50,6 +51,10 @@ function findTool(candidates: string[], args: string[]): string | null {
 const NGINX = findTool(["nginx", "/usr/sbin/nginx"], ["-v"]);
 if (NGINX === null) {
   console.log("deploy_test: nginx is not installed; the load-balancer test is skipped");
+}
+const OPENSSL = findTool(["openssl"], ["version"]);
+if (NGINX !== null && OPENSSL === null) {
+  console.log("deploy_test: openssl is not installed; the TLS-to-instances test is skipped");
 }
 const SYSTEMD_ANALYZE = findTool(["systemd-analyze", "/usr/bin/systemd-analyze"], ["--version"]);
 if (SYSTEMD_ANALYZE === null) {
@@ -156,22 +161,27 @@ interface Failover {
 }
 
 /**
- * Two instances behind nginx running `snippet` (deploy/nginx-upstream.conf or a variant):
+ * Two instances (started with `instanceArgs` too) behind nginx running `snippet` (deploy/nginx-upstream.conf or a variant):
  * checks both answer and log nginx's address, then stops instance 1 with SIGTERM while
  * {@linkcode STOP_CLIENTS} clients send {@linkcode FAILOVER_REQUESTS} requests, waits for its
  * exit, sends as many again, and returns every answer. Everything is stopped and removed after.
  */
-async function failover(snippet: string): Promise<Failover> {
+async function failover(snippet: string, instanceArgs: string[] = []): Promise<Failover> {
   const root = await Deno.makeTempDir({ prefix: "deploy_nginx_" });
   const children: Child[] = [];
   try {
     const sites = await makeSites(root);
     const instances = sites.map((site) =>
-      Child.cli(["-b", "127.0.0.1", "-d", site, "-p", "HTTP/1.1", "0"])
+      Child.cli([...instanceArgs, "-b", "127.0.0.1", "-d", site, "-p", "HTTP/1.1", "0"])
     );
     children.push(...instances);
     const ports = [];
-    for (const instance of instances) ports.push((await instance.banner()).port);
+    const scheme = instanceArgs.includes("--tls-cert") ? "HTTPS" : "HTTP";
+    for (const instance of instances) {
+      const banner = await instance.banner();
+      assertEquals(banner.scheme, scheme, banner.line);
+      ports.push(banner.port);
+    }
 
     const port = freePort();
     snippet = replaceExactly(snippet, "127.0.0.1:8001", `127.0.0.1:${ports[0]}`);
@@ -260,6 +270,60 @@ Deno.test({
     const failed = [...during, ...after].filter((answer) => answer.status !== 200);
     assert(failed.length > 0, "no request failed without proxy_next_upstream");
     for (const answer of failed) assertEquals(answer.status, 502, answer.body);
+  },
+});
+
+/** The docs/deploy.md code block that begins with `first`. */
+async function docBlock(first: string): Promise<string> {
+  const doc = await Deno.readTextFile(DOC);
+  const blocks = [...doc.matchAll(/^```[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  const found = blocks.filter((block) => block.startsWith(first));
+  assertEquals(found.length, 1, `docs/deploy.md: blocks beginning with ${first}`);
+  return found[0];
+}
+
+Deno.test({
+  name: "nginx upstream over TLS to the instances (--tls-cert): one stopped, no request fails",
+  ignore: NGINX === null || OPENSSL === null,
+  async fn() {
+    const certs = await Deno.makeTempDir({ prefix: "deploy_tls_" });
+    try {
+      const out = await new Deno.Command(OPENSSL!, {
+        // deno-fmt-ignore
+        args: [
+          "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+          "-keyout", `${certs}/key.pem`, "-out", `${certs}/cert.pem`, "-days", "2",
+          "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert(out.success, new TextDecoder().decode(out.stderr));
+      // The page's block in place of the plain proxy_pass, its CA and name made this test's.
+      let block = await docBlock("proxy_pass https://httpserver;\n");
+      block = replaceExactly(block, "/etc/nginx/httpserver-ca.pem", `${certs}/cert.pem`);
+      block = replaceExactly(
+        block,
+        "proxy_ssl_name httpserver.internal;",
+        "proxy_ssl_name localhost;",
+      );
+      const indent = "        ";
+      const snippet = replaceExactly(
+        await Deno.readTextFile(NGINX_CONF),
+        `${indent}proxy_pass http://httpserver;\n`,
+        block.split("\n").map((line) => line === "" ? line : indent + line).join("\n"),
+      );
+      const tls = ["--tls-cert", `${certs}/cert.pem`, "--tls-key", `${certs}/key.pem`];
+      const { during, after } = await failover(snippet, tls);
+      for (const [i, answer] of during.entries()) {
+        assertEquals(answer.status, 200, `request ${i} during the stop: ${answer.body}`);
+      }
+      for (const [i, answer] of after.entries()) {
+        assertEquals(answer, { status: 200, body: "instance 2\n" }, `request ${i} after the exit`);
+      }
+    } finally {
+      await Deno.remove(certs, { recursive: true });
+    }
   },
 });
 
