@@ -1,0 +1,156 @@
+/**
+ * One listing request, and what it costs the server (issue #15, `bench/listings.sh`): the
+ * listing is fetched by `curl` (time to first byte, total, bytes) while this process sends
+ * `GET SMALL` on one keep-alive connection, one request after another, for as long as the
+ * listing runs (the slowest of them is how long another client waited); with a server pid,
+ * the server's peak resident memory during the listing (its `VmHWM`, reset before the
+ * request through `/proc/PID/clear_refs`) over its resident memory before.
+ *
+ * Run: `deno run -A
+ * bench/listing_probe.ts URL SMALL_PATH [PID] [-- CURL_ARGS...]` (`-A`: Deno writes
+ * `/proc/PID/clear_refs` only with all permissions). Prints one JSON line.
+ *
+ * @module
+ */
+
+/** The probe's small requests stop at this many (a runaway listing ends the probe). */
+const MAX_PROBES = 1_000_000;
+
+interface ProbeResult {
+  ttfbMs: number;
+  totalMs: number;
+  bytes: number;
+  probes: number;
+  slowestMs: number;
+  medianMs: number;
+  p99Ms: number;
+  rssBeforeKiB: number | null;
+  peakKiB: number | null;
+}
+
+function kib(status: string, field: string): number | null {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+  return match === null ? null : Number(match[1]);
+}
+
+function readStatus(pid: string | undefined): string {
+  if (pid === undefined) return "";
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/status`);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Sends `GET path` on `conn` and reads one response with a Content-Length to its end; true
+ * when the server keeps the connection open (HTTP/1.1 without `Connection: close`).
+ */
+async function smallRequest(
+  conn: Deno.Conn,
+  request: Uint8Array,
+  buffer: Uint8Array,
+): Promise<boolean> {
+  await conn.write(request);
+  let keepAlive = false;
+  let received = 0;
+  let expected = -1;
+  while (expected < 0 || received < expected) {
+    const n = await conn.read(buffer.subarray(received));
+    if (n === null) throw new Error("small request: connection closed");
+    received += n;
+    if (expected < 0) {
+      const text = new TextDecoder().decode(buffer.subarray(0, received));
+      const end = text.indexOf("\r\n\r\n");
+      if (end < 0) continue;
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(text);
+      expected = end + 4 + Number(length?.[1] ?? 0);
+      const head = text.slice(0, end);
+      keepAlive = head.startsWith("HTTP/1.1") && !/\r\nconnection:\s*close/i.test(head);
+    }
+  }
+  return keepAlive;
+}
+
+/** The probe's connection: kept while the server keeps it, else one per request. */
+class ProbeConnection {
+  #conn: Deno.Conn | null = null;
+  readonly #address: Deno.ConnectOptions;
+  readonly #request: Uint8Array;
+  readonly #buffer = new Uint8Array(64 * 1024);
+
+  constructor(address: Deno.ConnectOptions, request: Uint8Array) {
+    this.#address = address;
+    this.#request = request;
+  }
+
+  /** One small request (connecting first if needed). */
+  async get(): Promise<void> {
+    this.#conn ??= await Deno.connect(this.#address);
+    if (!await smallRequest(this.#conn, this.#request, this.#buffer)) this.close();
+  }
+
+  close(): void {
+    this.#conn?.close();
+    this.#conn = null;
+  }
+}
+
+async function main(args: string[]): Promise<ProbeResult> {
+  const dashes = args.indexOf("--");
+  const [url, smallPath, pid] = dashes < 0 ? args : args.slice(0, dashes);
+  const curlArgs = dashes < 0 ? [] : args.slice(dashes + 1);
+  const { hostname, port } = new URL(url);
+  const request = new TextEncoder().encode(
+    `GET ${smallPath} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`,
+  );
+  const conn = new ProbeConnection({ hostname, port: Number(port) }, request);
+  await conn.get();
+  if (pid !== undefined) Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
+  const rssBeforeKiB = kib(readStatus(pid), "VmRSS");
+  const curl = new Deno.Command("curl", {
+    args: [
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{time_starttransfer} %{time_total} %{size_download}",
+      ...curlArgs,
+      url,
+    ],
+    stdout: "piped",
+  }).spawn();
+  let done = false;
+  const output = curl.output().finally(() => done = true);
+  const waits: number[] = [];
+  const slow: string[] = [];
+  const t0 = performance.now();
+  while (!done && waits.length < MAX_PROBES) {
+    const start = performance.now();
+    await conn.get();
+    waits.push(performance.now() - start);
+    if (performance.now() - start > 50) {
+      slow.push(`${(start - t0).toFixed(0)}+${(performance.now() - start).toFixed(0)}`);
+    }
+  }
+  if (Deno.env.get("PROBE_DEBUG")) console.error("slow", slow.join(" "));
+  const [ttfb, total, bytes] = new TextDecoder().decode((await output).stdout).split(" ")
+    .map(Number);
+  conn.close();
+  waits.sort((a, b) => a - b);
+  const at = (q: number) =>
+    waits.length === 0 ? 0 : waits[Math.min(waits.length - 1, Math.floor(q * waits.length))];
+  return {
+    ttfbMs: Math.round(ttfb * 1000),
+    totalMs: Math.round(total * 1000),
+    bytes,
+    probes: waits.length,
+    slowestMs: Math.round(waits.at(-1) ?? 0),
+    medianMs: Math.round(at(0.5) * 10) / 10,
+    p99Ms: Math.round(at(0.99)),
+    rssBeforeKiB,
+    peakKiB: kib(readStatus(pid), "VmHWM"),
+  };
+}
+
+if (import.meta.main) console.log(JSON.stringify(await main(Deno.args)));
