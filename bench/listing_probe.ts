@@ -1,14 +1,17 @@
 /**
- * One listing request, and what it costs the server (issue #15, `bench/listings.sh`): the
- * listing is fetched by `curl` (time to first byte, total, bytes) while this process sends
- * `GET SMALL` on one keep-alive connection, one request after another, for as long as the
- * listing runs (the slowest of them is how long another client waited); with a server pid,
- * the server's peak resident memory during the listing (its `VmHWM`, reset before the
- * request through `/proc/PID/clear_refs`) over its resident memory before.
+ * Listing requests, and what they cost the server (issue #15, `bench/listings.sh`): each
+ * round fetches the listing with `curl` (time to first byte, total, bytes) while this process
+ * sends `GET SMALL` on one keep-alive connection (one per request if the server closes), one
+ * request after another, for as long as the listing runs: the slowest of them is how long
+ * another client waited. With the server's pid, its peak resident memory during the round
+ * (`VmHWM`, reset before each round through `/proc/PID/clear_refs`) and its growth over the
+ * resident memory before the round.
  *
- * Run: `deno run -A
- * bench/listing_probe.ts URL SMALL_PATH [PID] [-- CURL_ARGS...]` (`-A`: Deno writes
- * `/proc/PID/clear_refs` only with all permissions). Prints one JSON line.
+ * Run: `deno run -A bench/listing_probe.ts [--rounds N] [--label TEXT] URL SMALL_PATH [PID]
+ * [-- CURL_ARGS...]` (`-A`: Deno writes `/proc/PID/clear_refs` only with all permissions).
+ * Prints one Markdown table row: label, TTFB and total (medians), bytes, the other client's
+ * slowest wait (over all rounds), its 99th percentile and median, the number of its requests
+ * (all rounds), the first round's memory growth and the highest peak (MiB).
  *
  * @module
  */
@@ -96,10 +99,12 @@ class ProbeConnection {
   }
 }
 
-async function main(args: string[]): Promise<ProbeResult> {
-  const dashes = args.indexOf("--");
-  const [url, smallPath, pid] = dashes < 0 ? args : args.slice(0, dashes);
-  const curlArgs = dashes < 0 ? [] : args.slice(dashes + 1);
+async function probe(
+  url: string,
+  smallPath: string,
+  pid: string | undefined,
+  curlArgs: string[],
+): Promise<ProbeResult> {
   const { hostname, port } = new URL(url);
   const request = new TextEncoder().encode(
     `GET ${smallPath} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`,
@@ -153,4 +158,48 @@ async function main(args: string[]): Promise<ProbeResult> {
   };
 }
 
-if (import.meta.main) console.log(JSON.stringify(await main(Deno.args)));
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+async function main(args: string[]): Promise<string> {
+  let rounds = 1;
+  let label = "";
+  const rest = [...args];
+  while (rest[0] === "--rounds" || rest[0] === "--label") {
+    const [flag, value] = rest.splice(0, 2);
+    if (flag === "--rounds") rounds = Number(value);
+    else label = value;
+  }
+  const dashes = rest.indexOf("--");
+  const [url, smallPath, pid] = dashes < 0 ? rest : rest.slice(0, dashes);
+  const curlArgs = dashes < 0 ? [] : rest.slice(dashes + 1);
+  const results: ProbeResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const separator = url.includes("?") ? "&" : "?";
+    results.push(await probe(`${url}${separator}round=${round}`, smallPath, pid, curlArgs));
+    if (Deno.env.get("PROBE_DEBUG")) console.error(JSON.stringify(results.at(-1)));
+  }
+  const mib = (kib: number | null) => kib === null ? "?" : (kib / 1024).toFixed(0);
+  const first = results[0];
+  const growth = first.peakKiB === null || first.rssBeforeKiB === null
+    ? null
+    : first.peakKiB - first.rssBeforeKiB;
+  const peaks = results.map((result) => result.peakKiB ?? 0);
+  const cells = [
+    label,
+    median(results.map((result) => result.ttfbMs)),
+    median(results.map((result) => result.totalMs)),
+    first.bytes.toLocaleString("en"),
+    Math.max(...results.map((result) => result.slowestMs)),
+    Math.max(...results.map((result) => result.p99Ms)),
+    median(results.map((result) => result.medianMs)),
+    results.reduce((sum, result) => sum + result.probes, 0),
+    mib(growth),
+    pid === undefined ? "?" : mib(Math.max(...peaks)),
+  ];
+  return `| ${cells.join(" | ")} |`;
+}
+
+if (import.meta.main) console.log(await main(Deno.args));

@@ -27,7 +27,7 @@ export const SORT_SLICE = 2048;
  * Milliseconds of listing work between two pauses for other connections: another client
  * waits about this long (plus its own answer) while a large listing is built.
  */
-export const TURN_BUDGET_MS = 20;
+export const TURN_BUDGET_MS = 10;
 
 /** Work that yields between slices and returns a `T` at the end. */
 export type Steps<T> = Generator<void, T, void>;
