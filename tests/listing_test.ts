@@ -21,9 +21,12 @@ import { runPython, seededRandom } from "./_python.ts";
 import { sortInSlices } from "../handlers/files/slice_sort.ts";
 import {
   type ListingEntry,
+  pythonOrderSteps,
   sortListing,
   sortListingInSlices,
 } from "../handlers/files/listing_order.ts";
+import { ListingEntries } from "../handlers/files/listing_entries.ts";
+import { runSteps } from "../handlers/files/slice_sort.ts";
 import { LISTING_INJECTION_NAMES } from "./_file_tree.ts";
 
 const decoder = new TextDecoder();
@@ -151,6 +154,43 @@ Deno.test("listing: the sort in slices gives the built-in stable sort's order", 
       );
     }
   }
+});
+
+Deno.test("listing: the order by position is CPython's, astral names and lone surrogates too", () => {
+  const random = seededRandom(7);
+  const alphabet = ["a", "B", "\u{1F600}", "\uFF21", "\udc80", "\ud800", "\u0130", "Σ", "ς", "z"];
+  const names = Array.from(
+    { length: 3000 },
+    () =>
+      Array.from(
+        { length: 1 + Math.floor(random() * 4) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join(""),
+  );
+  const order = runSteps(pythonOrderSteps(names));
+  assertEquals(
+    Array.from(order, (position) => names[position]),
+    sortLikePython(names.map((name) => ({ name }))).map(({ name }) => name),
+  );
+});
+
+Deno.test("listing: entries as columns give back what was put in", () => {
+  const entries: ListingEntry[] = [
+    { name: "a", isDirectory: false, isSymlink: false, size: 0, mtime: 5 },
+    { name: "b", isDirectory: true, isSymlink: true, size: null, mtime: 0 },
+    { name: "c", isDirectory: false, isSymlink: true, size: 2 ** 40, mtime: -1000 },
+  ];
+  const columns = ListingEntries.of(
+    [...entries, ...Array.from({ length: 200 }, (_, i) => ({ ...entries[i % 3], name: `n${i}` }))],
+    true,
+  );
+  assertEquals(columns.length, 203);
+  assertEquals([...columns.inOrder([0, 1, 2])], entries);
+  assertEquals(columns.entry(202), { ...entries[199 % 3], name: "n199" });
+  const plain = ListingEntries.of(entries, false);
+  assertEquals(plain.size(0), null);
+  assertEquals(plain.mtime(0), 0);
+  assert(plain.isDirectory(1) && plain.isSymlink(1) && !plain.isDirectory(2));
 });
 
 Deno.test("dotfiles: decided on decoded, normalised segments", () => {
