@@ -661,6 +661,21 @@ Deno.test("listing: another client is answered while 20,000 entries are listed",
       // paused without letting sockets be polled) answers them only at its end.
       assert(small.answered >= 3, `${small.answered} small answers in ${elapsed} ms`);
       assert(small.slowest < elapsed / 2, `slowest ${small.slowest} ms of ${elapsed} ms`);
+      // Over HTTP/1.1 the connection stays usable after the counted page: the next answer
+      // starts right after its Content-Length.
+      const twice = decoder.decode(
+        await rawExchange(
+          port,
+          "GET /big/ HTTP/1.1\r\nHost: x\r\n\r\n" +
+            "GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          { timeoutMs: 20_000 },
+        ),
+      );
+      const headEnd = twice.indexOf("\r\n\r\n") + 4;
+      const pageLength = Number(/^Content-Length: (\d+)$/m.exec(twice.slice(0, headEnd))?.[1]);
+      assertEquals(twice.slice(headEnd, headEnd + pageLength), page.body);
+      assert(twice.slice(headEnd + pageLength).startsWith("HTTP/1.1 200 OK\r\n"));
+      assert(twice.endsWith("\r\n\r\nsmall\n"));
       // The JSON listing, streamed in chunks: complete, sorted by size descending.
       const json = get(port, "/big/?format=json&sort=size&order=desc");
       const duringJson = await smallRequestsUntil(port, json);
