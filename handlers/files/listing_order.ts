@@ -108,12 +108,13 @@ export function sortListing<T extends ListingEntry>(
  * @returns The steps, whose result is the positions in listing order.
  */
 export function* pythonOrderSteps(names: readonly string[]): Steps<Uint32Array> {
-  // A key shares the name's string when lowering changes nothing.
   const keys: string[] = new Array(names.length);
   let surrogates = false;
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
-    keys[i] = pythonLower(name);
+    const key = pythonLower(name);
+    // V8 returns a new string even when lowering changes nothing: keep the name's own then.
+    keys[i] = key === name ? name : key;
     if (!surrogates && SURROGATE.test(name)) surrogates = true;
     if ((i & KEY_SLICE_MASK) === KEY_SLICE_MASK) yield;
   }
