@@ -771,6 +771,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   ): Promise<{ entries: ListingEntries; symlinks: boolean } | null> {
     const entries = new ListingEntries(details);
     let symlinks = false;
+    // The `stat`s of a few thousand entries can take longer than a turn: paced on both paths.
+    const pacer = new TurnPacer(nextTurn);
     try {
       // One synchronous read for a small directory; a large one is read as a stream (its own
       // size says which, in bytes of directory records).
@@ -778,12 +780,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       if (size <= SYNC_READ_DIRECTORY_BYTES) {
         for (const entry of Deno.readDirSync(path)) {
           if (this.#addEntry(entries, path, entry)) symlinks = true;
+          if (pacer.tick()) await pacer.pause();
         }
       } else {
-        const pacer = new TurnPacer(nextTurn);
         for await (const entry of Deno.readDir(path)) {
           if (this.#addEntry(entries, path, entry)) symlinks = true;
-          if (pacer.due()) await pacer.pause();
+          if (pacer.tick()) await pacer.pause();
         }
       }
     } catch {

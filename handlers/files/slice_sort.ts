@@ -29,6 +29,12 @@ export const SORT_SLICE = 2048;
  */
 export const TURN_BUDGET_MS = 10;
 
+/**
+ * Calls of {@linkcode TurnPacer.tick} per clock read: `performance.now()` costs 0.1–0.3 µs,
+ * and a listing of 1,000 entries checked at every entry would spend a tenth of its time there.
+ */
+export const TICKS_PER_CLOCK_READ = 32;
+
 /** Work that yields between slices and returns a `T` at the end. */
 export type Steps<T> = Generator<void, T, void>;
 
@@ -40,7 +46,7 @@ export type Steps<T> = Generator<void, T, void>;
  * import { TurnPacer } from "./slice_sort.ts";
  * const pacer = new TurnPacer(() => new Promise((resolve) => setTimeout(resolve, 0)));
  * for (let i = 0; i < 1000; i++) {
- *   if (pacer.due()) await pacer.pause();
+ *   if (pacer.tick()) await pacer.pause();
  * }
  * ```
  */
@@ -48,6 +54,7 @@ export class TurnPacer {
   readonly #pause: () => Promise<void>;
   readonly #budgetMs: number;
   #deadline: number;
+  #ticks = 0;
 
   /**
    * Starts the first budget now.
@@ -64,6 +71,16 @@ export class TurnPacer {
   /** The budget is spent: the caller should `await pause()`. */
   due(): boolean {
     return performance.now() >= this.#deadline;
+  }
+
+  /**
+   * {@linkcode due} for a loop over small items (directory entries): reads the clock only every
+   * {@linkcode TICKS_PER_CLOCK_READ} calls, since a clock read costs about as much as the item.
+   */
+  tick(): boolean {
+    if (++this.#ticks < TICKS_PER_CLOCK_READ) return false;
+    this.#ticks = 0;
+    return this.due();
   }
 
   /** Pauses, then starts a new budget. */
