@@ -11,7 +11,9 @@
  * [-- CURL_ARGS...]` (`-A`: Deno writes `/proc/PID/clear_refs` only with all permissions).
  * Prints one Markdown table row: label, TTFB and total (medians), bytes, the other client's
  * slowest wait (over all rounds), its 99th percentile and median, the number of its requests
- * (all rounds), the first round's memory growth and the highest peak (MiB).
+ * (all rounds), the first round's memory growth and the highest peak (MiB). With
+ * `PROBE_DEBUG=1`, each round's figures and its slow small requests (ms from the round's start
+ * + ms waited) go to stderr.
  *
  * @module
  */
@@ -19,6 +21,10 @@
 /** The probe's small requests stop at this many (a runaway listing ends the probe). */
 const MAX_PROBES = 1_000_000;
 
+/** A small request slower than this is listed with `PROBE_DEBUG` (the issue's target wait). */
+const SLOW_MS = 50;
+
+/** What one round measured. */
 interface ProbeResult {
   ttfbMs: number;
   totalMs: number;
@@ -129,14 +135,13 @@ async function probe(
   const output = curl.output().finally(() => done = true);
   const waits: number[] = [];
   const slow: string[] = [];
-  const t0 = performance.now();
+  const roundStart = performance.now();
   while (!done && waits.length < MAX_PROBES) {
     const start = performance.now();
     await conn.get();
-    waits.push(performance.now() - start);
-    if (performance.now() - start > 50) {
-      slow.push(`${(start - t0).toFixed(0)}+${(performance.now() - start).toFixed(0)}`);
-    }
+    const wait = performance.now() - start;
+    waits.push(wait);
+    if (wait > SLOW_MS) slow.push(`${(start - roundStart).toFixed(0)}+${wait.toFixed(0)}`);
   }
   if (Deno.env.get("PROBE_DEBUG")) console.error("slow", slow.join(" "));
   const [ttfb, total, bytes] = new TextDecoder().decode((await output).stdout).split(" ")
