@@ -21,9 +21,12 @@ import { runPython, seededRandom } from "./_python.ts";
 import { sortInSlices } from "../handlers/files/slice_sort.ts";
 import {
   type ListingEntry,
+  pythonOrderSteps,
   sortListing,
   sortListingInSlices,
 } from "../handlers/files/listing_order.ts";
+import { ListingEntries } from "../handlers/files/listing_entries.ts";
+import { runSteps } from "../handlers/files/slice_sort.ts";
 import { LISTING_INJECTION_NAMES } from "./_file_tree.ts";
 
 const decoder = new TextDecoder();
@@ -151,6 +154,43 @@ Deno.test("listing: the sort in slices gives the built-in stable sort's order", 
       );
     }
   }
+});
+
+Deno.test("listing: the order by position is CPython's, astral names and lone surrogates too", () => {
+  const random = seededRandom(7);
+  const alphabet = ["a", "B", "\u{1F600}", "\uFF21", "\udc80", "\ud800", "\u0130", "Σ", "ς", "z"];
+  const names = Array.from(
+    { length: 3000 },
+    () =>
+      Array.from(
+        { length: 1 + Math.floor(random() * 4) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join(""),
+  );
+  const order = runSteps(pythonOrderSteps(names));
+  assertEquals(
+    Array.from(order, (position) => names[position]),
+    sortLikePython(names.map((name) => ({ name }))).map(({ name }) => name),
+  );
+});
+
+Deno.test("listing: entries as columns give back what was put in", () => {
+  const entries: ListingEntry[] = [
+    { name: "a", isDirectory: false, isSymlink: false, size: 0, mtime: 5 },
+    { name: "b", isDirectory: true, isSymlink: true, size: null, mtime: 0 },
+    { name: "c", isDirectory: false, isSymlink: true, size: 2 ** 40, mtime: -1000 },
+  ];
+  const columns = ListingEntries.of(
+    [...entries, ...Array.from({ length: 200 }, (_, i) => ({ ...entries[i % 3], name: `n${i}` }))],
+    true,
+  );
+  assertEquals(columns.length, 203);
+  assertEquals([...columns.inOrder([0, 1, 2])], entries);
+  assertEquals(columns.entry(202), { ...entries[199 % 3], name: "n199" });
+  const plain = ListingEntries.of(entries, false);
+  assertEquals(plain.size(0), null);
+  assertEquals(plain.mtime(0), 0);
+  assert(plain.isDirectory(1) && plain.isSymlink(1) && !plain.isDirectory(2));
 });
 
 Deno.test("dotfiles: decided on decoded, normalised segments", () => {
@@ -551,6 +591,104 @@ Deno.test("listing: a large directory streams (HTTP/1.1 chunked, HTTP/1.0 to the
       assertEquals(new TextEncoder().encode(page.body).length, length);
       assertEquals(page.body.match(/<li>/g)?.length, count);
       assert(page.body.startsWith("<!DOCTYPE HTML>\n") && page.body.endsWith("</html>\n"));
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+/**
+ * Small requests on one keep-alive connection, one after another, until `done` resolves:
+ * how many were answered meanwhile and the slowest of them in milliseconds.
+ */
+async function smallRequestsUntil(port: number, done: Promise<unknown>) {
+  let finished = false;
+  done.finally(() => finished = true);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const request = new TextEncoder().encode("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  const buffer = new Uint8Array(4096);
+  const waits: number[] = [];
+  try {
+    while (!finished) {
+      const start = performance.now();
+      await conn.write(request);
+      let text = "";
+      while (!text.endsWith("\r\n\r\nsmall\n")) {
+        const n = await conn.read(buffer);
+        if (n === null) throw new Error("the small request's connection closed");
+        text += decoder.decode(buffer.subarray(0, n));
+      }
+      waits.push(performance.now() - start);
+    }
+  } finally {
+    conn.close();
+  }
+  return { answered: waits.length, slowest: Math.max(0, ...waits) };
+}
+
+Deno.test("listing: another client is answered while 20,000 entries are listed", async () => {
+  const root = await Deno.makeTempDir({ prefix: "httpserver_big_listing_" });
+  const count = 20_000;
+  try {
+    await Deno.mkdir(`${root}/big`);
+    Deno.writeTextFileSync(`${root}/small.txt`, "small\n");
+    // Mixed case and sizes: the order is Python's `name.lower()`, not the code units'.
+    const names = Array.from(
+      { length: count },
+      (_, i) => `${i % 3 ? "f" : "F"}${(i * 7919) % count}`,
+    );
+    for (const [i, name] of names.entries()) {
+      Deno.writeFileSync(`${root}/big/${name}`, new Uint8Array(i % 5));
+    }
+    const byName = sortLikePython(names.map((name) => ({ name }))).map(({ name }) => name);
+    class Keep11 extends handlerWith({}) {
+      override protocol_version = "HTTP/1.1";
+    }
+    await withServer(root, Keep11, async (port) => {
+      // CPython's page: one body with its Content-Length, counted before it is streamed.
+      const started = performance.now();
+      const listing = get(port, "/big/");
+      const small = await smallRequestsUntil(port, listing);
+      const page = await listing;
+      const elapsed = performance.now() - started;
+      const length = Number(/^Content-Length: (\d+)$/m.exec(page.head)?.[1]);
+      assertEquals(new TextEncoder().encode(page.body).length, length);
+      const listed = [...page.body.matchAll(/<li><a href="[^"]*">([^<]*)<\/a><\/li>/g)]
+        .map((match) => match[1]);
+      assertEquals(listed, byName);
+      assert(page.body.endsWith("</ul>\n<hr>\n</body>\n</html>\n"));
+      // Served between the listing's slices, not after it: a listing that held the loop (or
+      // paused without letting sockets be polled) answers them only at its end.
+      assert(small.answered >= 3, `${small.answered} small answers in ${elapsed} ms`);
+      assert(small.slowest < elapsed / 2, `slowest ${small.slowest} ms of ${elapsed} ms`);
+      // Over HTTP/1.1 the connection stays usable after the counted page: the next answer
+      // starts right after its Content-Length.
+      const twice = decoder.decode(
+        await rawExchange(
+          port,
+          "GET /big/ HTTP/1.1\r\nHost: x\r\n\r\n" +
+            "GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          { timeoutMs: 20_000 },
+        ),
+      );
+      const headEnd = twice.indexOf("\r\n\r\n") + 4;
+      const pageLength = Number(/^Content-Length: (\d+)$/m.exec(twice.slice(0, headEnd))?.[1]);
+      assertEquals(twice.slice(headEnd, headEnd + pageLength), page.body);
+      assert(twice.slice(headEnd + pageLength).startsWith("HTTP/1.1 200 OK\r\n"));
+      assert(twice.endsWith("\r\n\r\nsmall\n"));
+      // The JSON listing, streamed in chunks: complete, sorted by size descending.
+      const json = get(port, "/big/?format=json&sort=size&order=desc");
+      const duringJson = await smallRequestsUntil(port, json);
+      const items = JSON.parse((await json).body) as Array<{ name: string; size: number }>;
+      assertEquals(items.length, count);
+      const size = new Map(names.map((name, i) => [name, i % 5]));
+      const rank = new Map(byName.map((name, i) => [name, i]));
+      const bySize = [...byName].sort((a, b) =>
+        size.get(b)! - size.get(a)! || rank.get(b)! - rank.get(a)!
+      );
+      assertEquals(items.map(({ name }) => name), bySize);
+      assertEquals(items[0].size, 4);
+      assert(duringJson.answered >= 3, `${duringJson.answered} small answers during JSON`);
     });
   } finally {
     await Deno.remove(root, { recursive: true });

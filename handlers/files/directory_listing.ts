@@ -40,22 +40,34 @@ export interface DirectoryEntry {
  */
 const NEWER_THAN_PYTHON_CASE_REGEXP = /([\u1c89\ua7cb\ua7cc\ua7da\ua7dc\u{10d50}-\u{10d65}])/u;
 
-/** Python 3.13's `str.lower()`. */
-function pythonLower(text: string): string {
+/**
+ * Python 3.13's `str.lower()`: the key CPython's listing sorts by.
+ *
+ * @param text A name.
+ * @returns The name in lower case, as Python 3.13 lowers it.
+ */
+export function pythonLower(text: string): string {
   if (!NEWER_THAN_PYTHON_CASE_REGEXP.test(text)) return text.toLowerCase();
   return text.split(NEWER_THAN_PYTHON_CASE_REGEXP)
     .map((part, index) => index % 2 === 1 ? part : part.toLowerCase())
     .join("");
 }
 
-const SURROGATE = /[\ud800-\udfff]/;
+/** A UTF-16 surrogate: a name holding one does not sort by code unit as by code point. */
+export const SURROGATE = /[\ud800-\udfff]/;
 
 function compareUnits(a: { key: string }, b: { key: string }): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-/** Python's `str` ordering: by code point, not by UTF-16 code unit. */
-function compareCodePoints(a: string, b: string): number {
+/**
+ * Python's `str` ordering: by code point, not by UTF-16 code unit.
+ *
+ * @param a A string.
+ * @param b Another.
+ * @returns Negative, zero or positive.
+ */
+export function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.codePointAt(i) ?? 0;
@@ -150,7 +162,10 @@ export function pythonNameOrder<T extends { readonly name: string }>(entries: re
   };
 }
 
-/** Entries per piece of {@linkcode directoryListingPieces}: a slice small enough to yield between. */
+/**
+ * Entries per piece of a listing page (CPython's, rich, JSON): a slice small enough to yield
+ * between, and the unit the page is streamed in (a few KiB to a few tens of KiB).
+ */
 export const LISTING_PIECE_ENTRIES = 256;
 
 /**
@@ -165,7 +180,7 @@ export const LISTING_PIECE_ENTRIES = 256;
  */
 export function* directoryListingPieces(
   displayPath: string,
-  sorted: readonly DirectoryEntry[],
+  sorted: Iterable<DirectoryEntry>,
   extraHtml = "",
 ): Generator<string> {
   const title = `Directory listing for ${displayPath}`;

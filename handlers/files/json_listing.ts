@@ -38,7 +38,7 @@ export function entryType(entry: ListingEntry): "file" | "directory" | "symlink"
  * @param sorted The entries, in the order to list them.
  * @returns The pieces.
  */
-export function* renderJsonListing(sorted: readonly ListingEntry[]): Generator<string> {
+export function* renderJsonListing(sorted: Iterable<ListingEntry>): Generator<string> {
   let piece = "[";
   let count = 0;
   let separator = "\n";
@@ -56,5 +56,5 @@ export function* renderJsonListing(sorted: readonly ListingEntry[]): Generator<s
       count = 0;
     }
   }
-  yield piece + (sorted.length === 0 ? "]\n" : "\n]\n");
+  yield piece + (separator === "\n" ? "]\n" : "\n]\n");
 }

@@ -19,8 +19,18 @@
  * @module
  */
 import { unquote } from "../../protocol/url.ts";
-import { type DirectoryEntry, pythonNameOrder, sortLikePython } from "./directory_listing.ts";
-import { sortInSlices } from "./slice_sort.ts";
+import {
+  compareCodePoints,
+  type DirectoryEntry,
+  pythonLower,
+  sortLikePython,
+  SURROGATE,
+} from "./directory_listing.ts";
+import { ListingEntries } from "./listing_entries.ts";
+import { runStepsPaced, sortSteps, type Steps, TurnPacer } from "./slice_sort.ts";
+
+/** Names lowered between two yields of {@linkcode pythonOrderSteps}, less one (a mask). */
+const KEY_SLICE_MASK = 1023;
 
 /** A directory entry with what the rich and JSON listings show. */
 export interface ListingEntry extends DirectoryEntry {
@@ -87,7 +97,86 @@ export function sortListing<T extends ListingEntry>(
   entries: readonly T[],
   query: Pick<ListingQuery, "sort" | "order">,
 ): T[] {
-  return orderByQuery(sortLikePython(entries), query, (items, compare) => items.sort(compare));
+  return orderByQuery(sortLikePython(entries), query);
+}
+
+/**
+ * CPython's listing order of a directory's entries held as columns: their positions, sorted
+ * by Python's `name.lower()` (stable, code-point order), as steps (see `slice_sort.ts`).
+ *
+ * @param names The names, in `os.listdir` order.
+ * @returns The steps, whose result is the positions in listing order.
+ */
+export function* pythonOrderSteps(names: readonly string[]): Steps<Uint32Array> {
+  const keys: string[] = new Array(names.length);
+  let surrogates = false;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const key = pythonLower(name);
+    // V8 returns a new string even when lowering changes nothing: keep the name's own then.
+    keys[i] = key === name ? name : key;
+    if (!surrogates && SURROGATE.test(name)) surrogates = true;
+    if ((i & KEY_SLICE_MASK) === KEY_SLICE_MASK) yield;
+  }
+  const positions: number[] = new Array(names.length);
+  for (let i = 0; i < names.length; i++) positions[i] = i;
+  yield;
+  // Without surrogates, UTF-16 order is code point order: plain comparison will do.
+  const compare = surrogates
+    ? (a: number, b: number) => compareCodePoints(keys[a], keys[b])
+    : (a: number, b: number) => keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0;
+  return Uint32Array.from(yield* sortSteps(positions, compare));
+}
+
+/**
+ * The order a listing query asks for, of a directory's entries held as columns, as steps:
+ * the same order as {@linkcode sortListing} (directories first, then by the key, ties in
+ * name order, `desc` reversing both), as positions.
+ *
+ * @param entries The entries (with details for a size or time sort).
+ * @param query The sort key and order.
+ * @returns The steps, whose result is the positions in display order.
+ */
+export function* listingOrderSteps(
+  entries: ListingEntries,
+  query: Pick<ListingQuery, "sort" | "order">,
+): Steps<Uint32Array> {
+  const byName = yield* pythonOrderSteps(entries.names);
+  const count = byName.length;
+  const descending = query.order === "desc";
+  if (query.sort === "name") {
+    // Already in order: directories first (stable), each group reversed if asked.
+    const order = new Uint32Array(count);
+    let directories = 0;
+    for (let i = 0; i < count; i++) if (entries.isDirectory(byName[i])) directories++;
+    let nextDirectory = descending ? directories - 1 : 0;
+    let nextFile = descending ? count - 1 : directories;
+    for (let i = 0; i < count; i++) {
+      const position = byName[i];
+      if (entries.isDirectory(position)) {
+        order[nextDirectory] = position;
+        nextDirectory += descending ? -1 : 1;
+      } else {
+        order[nextFile] = position;
+        nextFile += descending ? -1 : 1;
+      }
+    }
+    return order;
+  }
+  const rank = new Uint32Array(count);
+  for (let i = 0; i < count; i++) rank[byName[i]] = i;
+  const bySize = query.sort === "size";
+  const value = (position: number) =>
+    bySize ? entries.size(position) ?? -1 : entries.mtime(position);
+  const sign = descending ? -1 : 1;
+  const positions = Array.from(byName);
+  yield;
+  const sorted = yield* sortSteps(positions, (a, b) => {
+    const directory = entries.isDirectory(a);
+    if (directory !== entries.isDirectory(b)) return directory ? -1 : 1;
+    return sign * (value(a) - value(b) || rank[a] - rank[b]);
+  });
+  return Uint32Array.from(sorted);
 }
 
 /**
@@ -104,33 +193,18 @@ export async function sortListingInSlices<T extends ListingEntry>(
   query: Pick<ListingQuery, "sort" | "order">,
   pause: () => Promise<void>,
 ): Promise<T[]> {
-  const byName = await sortLikePythonInSlices(entries, pause);
-  const sorter = <U>(items: U[], compare: (a: U, b: U) => number) =>
-    sortInSlices(items, compare, pause);
-  return await orderByQuery(byName, query, sorter);
+  const order = await runStepsPaced(
+    listingOrderSteps(ListingEntries.of(entries, true), query),
+    new TurnPacer(pause, 0),
+  );
+  return Array.from(order, (position) => entries[position]);
 }
 
-/**
- * `sortLikePython` in slices, pausing between them.
- *
- * @param entries Anything with a `name`.
- * @param pause Awaited between slices.
- * @returns A new array in CPython's listing order.
- */
-export async function sortLikePythonInSlices<T extends { readonly name: string }>(
-  entries: readonly T[],
-  pause: () => Promise<void>,
-): Promise<T[]> {
-  const { keyed, compare } = pythonNameOrder(entries);
-  return (await sortInSlices(keyed, compare, pause)).map(({ entry }) => entry);
-}
-
-/** Directories first, then by the query's key (ties by name order), with a sort given. */
-function orderByQuery<T extends ListingEntry, R extends T[] | Promise<T[]>>(
+/** Directories first, then by the query's key (ties by name order). */
+function orderByQuery<T extends ListingEntry>(
   byName: T[],
   query: Pick<ListingQuery, "sort" | "order">,
-  sort: <U>(items: U[], compare: (a: U, b: U) => number) => U[] | Promise<U[]>,
-): R {
+): T[] {
   const descending = query.order === "desc";
   if (query.sort === "name") {
     // Already in order: split off the directories (stable), reverse each group if asked.
@@ -140,7 +214,7 @@ function orderByQuery<T extends ListingEntry, R extends T[] | Promise<T[]>>(
       directories.reverse();
       files.reverse();
     }
-    return directories.concat(files) as R;
+    return directories.concat(files);
   }
   const sign = descending ? -1 : 1;
   const ranked = byName.map((entry, rank) => ({
@@ -148,10 +222,9 @@ function orderByQuery<T extends ListingEntry, R extends T[] | Promise<T[]>>(
     rank,
     value: query.sort === "size" ? entry.size ?? -1 : entry.mtime,
   }));
-  const sorted = sort(ranked, (a, b) => {
+  ranked.sort((a, b) => {
     if (a.entry.isDirectory !== b.entry.isDirectory) return a.entry.isDirectory ? -1 : 1;
     return sign * (a.value - b.value || a.rank - b.rank);
   });
-  const unwrap = (items: typeof ranked) => items.map(({ entry }) => entry);
-  return (Array.isArray(sorted) ? unwrap(sorted) : sorted.then(unwrap)) as R;
+  return ranked.map(({ entry }) => entry);
 }

@@ -128,7 +128,7 @@ function columnHeader(key: ListingSortKey, label: string, className: string, que
 export function* renderRichListing(
   displayPath: string,
   requestPath: string,
-  sorted: readonly ListingEntry[],
+  sorted: Iterable<ListingEntry>,
   query: ListingQuery,
   extraHtml = "",
 ): Generator<string> {
@@ -149,7 +149,9 @@ export function* renderRichListing(
     `<table>\n<thead><tr>${headers}</tr></thead>\n<tbody>`;
   let piece = "";
   let count = 0;
+  let listed = 0;
   for (const { name, isDirectory, isSymlink, size, mtime } of sorted) {
+    listed++;
     const linkName = isDirectory ? name + "/" : name;
     const displayName = isSymlink ? name + "@" : linkName;
     const sizeCell = isDirectory || size === null
@@ -167,6 +169,6 @@ export function* renderRichListing(
       count = 0;
     }
   }
-  const empty = sorted.length === 0 ? '\n<tr><td colspan="3">(empty)</td></tr>' : "";
+  const empty = listed === 0 ? '\n<tr><td colspan="3">(empty)</td></tr>' : "";
   yield `${piece}${empty}\n</tbody>\n</table>\n${extraHtml}</body>\n</html>\n`;
 }

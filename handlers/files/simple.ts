@@ -30,19 +30,13 @@ import type { ByteConnection, ClientAddress, ServerInfo } from "../../types.ts";
 import { BaseHTTPRequestHandler } from "../base.ts";
 import { negotiateMediaType } from "../../protocol/accept.ts";
 import {
-  type DirectoryEntry,
   directoryListingPieces,
   encodeSurrogateEscape,
   LISTING_PIECE_ENTRIES,
-  renderDirectoryListing,
 } from "./directory_listing.ts";
-import {
-  type ListingEntry,
-  listingQuery,
-  sortLikePythonInSlices,
-  sortListing,
-  sortListingInSlices,
-} from "./listing_order.ts";
+import { ListingEntries } from "./listing_entries.ts";
+import { listingOrderSteps, listingQuery, pythonOrderSteps } from "./listing_order.ts";
+import { runSteps, runStepsPaced, type Steps, TurnPacer } from "./slice_sort.ts";
 import {
   hasDotSegment,
   symlinkAllowed,
@@ -186,28 +180,54 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
 const SYNC_READ_DIRECTORY_BYTES = 256 * 1024;
 
 /**
- * Lets the event loop serve other connections: `setImmediate` runs after pending I/O, and
- * costs microseconds where a chain of `setTimeout(0)` is clamped to 4 ms a turn.
+ * Lets the event loop serve other connections: a zero-delay timer, so the runtime parks and
+ * polls its sockets. A `setImmediate` or `MessageChannel` turn is cheaper (microseconds against
+ * a millisecond or two) but does not poll them: behind a listing pausing that way, another
+ * client's request waited up to a second though timers kept firing. A core timer
+ * (`AbortSignal.timeout`) does not bring up Node's timers layer as the global `setTimeout` does.
  */
-async function nextTurn(): Promise<void> {
-  // Loaded on the first big listing: Node's timers bring up Deno's Node layer, about 15 ms
-  // that a start-up serving files does not need.
-  setImmediateOnce ??= (await import("node:timers")).setImmediate;
-  const setImmediate = setImmediateOnce;
-  return await new Promise((resolve) => setImmediate(resolve));
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    AbortSignal.timeout(0).addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
-/** `node:timers`' `setImmediate`, once a listing has needed it. */
-let setImmediateOnce: ((callback: () => void) => unknown) | undefined;
+/**
+ * Entries up to which CPython's page is built whole (and may then be cached): at most a few
+ * MiB even with the longest names. Beyond, the page is never whole in memory: its length is
+ * counted in a first pass over the pieces and the pieces are rendered again as they are sent.
+ */
+const WHOLE_PAGE_ENTRIES = 4096;
 
-/** Encodes text pieces (UTF-8, `surrogateescape`), yielding between them, into one array. */
-async function encodePieces(pieces: Iterable<string>): Promise<Uint8Array> {
+/** A pacer for a listing of `count` entries; null for a small one, done in one go. */
+function listingPacer(count: number): TurnPacer | null {
+  return count <= LISTING_PIECE_ENTRIES ? null : new TurnPacer(nextTurn);
+}
+
+/** Runs steps in one go without a pacer, else pausing as the pacer says. */
+async function runListingSteps<T>(steps: Steps<T>, pacer: TurnPacer | null): Promise<T> {
+  return pacer === null ? runSteps(steps) : await runStepsPaced(steps, pacer);
+}
+
+/** Bytes of text pieces encoded as UTF-8 (`surrogateescape`), pausing as the pacer says. */
+async function countPieceBytes(pieces: Iterable<string>, pacer: TurnPacer): Promise<number> {
+  let length = 0;
+  for (const piece of pieces) {
+    if (pacer.due()) await pacer.pause();
+    length += encodeSurrogateEscape(piece).length;
+  }
+  return length;
+}
+
+/** Encodes text pieces (UTF-8, `surrogateescape`) into one array, pausing as the pacer says. */
+async function encodePieces(
+  pieces: Iterable<string>,
+  pacer: TurnPacer | null,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let length = 0;
-  let first = true;
   for (const piece of pieces) {
-    if (!first) await nextTurn();
-    first = false;
+    if (pacer?.due()) await pacer.pause();
     const bytes = encodeSurrogateEscape(piece);
     parts.push(bytes);
     length += bytes.length;
@@ -231,11 +251,12 @@ const LAST_CHUNK_BYTES = new TextEncoder().encode("0\r\n\r\n");
  * `chunked`, each piece framed as one HTTP/1.1 chunk and the last chunk appended.
  */
 function piecesStream(pieces: Iterator<string>, chunked: boolean): ReadableStream<Uint8Array> {
+  const pacer = new TurnPacer(nextTurn);
   return new ReadableStream<Uint8Array>({
     // A fast client takes each piece at once (the writer stages it without waiting), so
-    // without a pause per piece the whole page would be rendered in one turn of the loop.
+    // without pauses the whole page would be rendered in one turn of the loop.
     async pull(controller) {
-      await nextTurn();
+      if (pacer.due()) await pacer.pause();
       const next = pieces.next();
       if (next.done) {
         if (chunked) controller.enqueue(LAST_CHUNK_BYTES);
@@ -649,28 +670,35 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         return null;
       }
       const { entries, symlinks } = read;
-      page = entries.length <= LISTING_PIECE_ENTRIES
-        ? renderDirectoryListing(title, entries, extraHtml)
-        : await encodePieces(
-          directoryListingPieces(
-            title,
-            await sortLikePythonInSlices(entries, nextTurn),
-            extraHtml,
-          ),
-        );
+      const pacer = listingPacer(entries.length);
+      const order = await runListingSteps(pythonOrderSteps(entries.names), pacer);
+      const pieces = () => directoryListingPieces(title, entries.inOrder(order), extraHtml);
+      if (pacer !== null && entries.length > WHOLE_PAGE_ENTRIES) {
+        // CPython sends the length of the page it built whole; here it is counted first and
+        // the page rendered again while it is sent: memory stays with the entries' columns.
+        const length = await countPieceBytes(pieces(), pacer);
+        await this.#sendListingHead(length);
+        return new StreamSource(piecesStream(pieces(), false));
+      }
+      page = await encodePieces(pieces(), pacer);
       // A symlink's target can change type without the directory changing: not cached.
       if (before !== null && !symlinks) cache?.putDerived(key, before, page, Date.now());
     }
+    await this.#sendListingHead(page.length);
+    return new BytesSource(page);
+  }
+
+  /** The head of a 200 with CPython's listing page of `length` bytes. */
+  async #sendListingHead(length: number): Promise<void> {
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
-    this.send_header("Content-Length", String(page.length));
+    this.send_header("Content-Length", String(length));
     this.#answer = Answer.Listing;
     try {
       await this.end_headers();
     } finally {
       this.#answer = Answer.Other;
     }
-    return new BytesSource(page);
   }
 
   /**
@@ -693,10 +721,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return null;
     }
     const query = listingQuery(this.path);
-    const entries = read.entries as ListingEntry[];
-    const sorted = entries.length <= LISTING_PIECE_ENTRIES
-      ? sortListing(entries, query)
-      : await sortListingInSlices(entries, query, nextTurn);
+    const { entries } = read;
+    const pacer = listingPacer(entries.length);
+    const sorted = entries.inOrder(await runListingSteps(listingOrderSteps(entries, query), pacer));
     const { JSON_LISTING_TYPE, renderJsonListing } = await loadJsonListing();
     const { renderRichListing } = await loadRichListing();
     const pieces = json ? renderJsonListing(sorted) : renderRichListing(
@@ -712,8 +739,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       json ? JSON_LISTING_TYPE : "text/html; charset=utf-8",
     );
     if (this.json_listing) this.send_header("Vary", "Accept");
-    if (sorted.length <= LISTING_PIECE_ENTRIES) {
-      const page = await encodePieces(pieces);
+    if (pacer === null) {
+      const page = await encodePieces(pieces, null);
       this.send_header("Content-Length", String(page.length));
       await this.end_headers();
       return new BytesSource(page);
@@ -732,58 +759,71 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * Reads a directory's entries, left out those the dotfile and symlink policies refuse;
-   * with `details`, each with its size and modification time. A large directory is read
-   * off the event loop and examined in slices, yielding between them, so other clients are
-   * served meanwhile. Null when the directory cannot be read.
+   * Reads a directory's entries into columns, left out those the dotfile and symlink
+   * policies refuse; with `details`, each with its size and modification time. A large
+   * directory is read as a stream and examined as it arrives, pausing for other clients
+   * whenever a turn's budget is spent; no `Deno.DirEntry` or `Deno.FileInfo` is kept. Null
+   * when the directory cannot be read.
    */
   async #readEntries(
     path: string,
     details: boolean,
-  ): Promise<{ entries: DirectoryEntry[] | ListingEntry[]; symlinks: boolean } | null> {
-    let listed: Deno.DirEntry[];
+  ): Promise<{ entries: ListingEntries; symlinks: boolean } | null> {
+    const entries = new ListingEntries(details);
+    let symlinks = false;
+    // The `stat`s of a few thousand entries can take longer than a turn: paced on both paths.
+    const pacer = new TurnPacer(nextTurn);
     try {
-      // One synchronous read for a small directory; a large one is read on Deno's blocking
-      // pool (its own size says which, in bytes of directory records).
+      // One synchronous read for a small directory; a large one is read as a stream (its own
+      // size says which, in bytes of directory records).
       const size = this.#stat(path)?.size ?? 0;
-      listed = size <= SYNC_READ_DIRECTORY_BYTES
-        ? [...Deno.readDirSync(path)]
-        : await readDirInTurns(path);
+      if (size <= SYNC_READ_DIRECTORY_BYTES) {
+        for (const entry of Deno.readDirSync(path)) {
+          if (this.#addEntry(entries, path, entry)) symlinks = true;
+          if (pacer.tick()) await pacer.pause();
+        }
+      } else {
+        for await (const entry of Deno.readDir(path)) {
+          if (this.#addEntry(entries, path, entry)) symlinks = true;
+          if (pacer.tick()) await pacer.pause();
+        }
+      }
     } catch {
       return null;
     }
-    const entries: ListingEntry[] = [];
-    let symlinks = false;
-    let examined = 0;
-    for (const entry of listed) {
-      if (++examined % LISTING_PIECE_ENTRIES === 0) await nextTurn();
-      const name = entry.name;
-      if (!this.dotfiles && name.startsWith(".")) continue;
-      let isDirectory = entry.isDirectory;
-      const full = joinPath(path, name);
-      let size: number | null = null;
-      let mtime = 0;
-      if (entry.isSymlink) {
-        if (!this.#mayServeEntry(path, name, true)) continue;
-        symlinks = true;
-        const target = statOrNull(full);
-        isDirectory = target?.isDirectory ?? false;
-        if (details) {
-          if (target !== null) {
-            size = target.size;
-            mtime = target.mtime?.getTime() ?? 0;
-          } else {
-            mtime = lstatOrNull(full)?.mtime?.getTime() ?? 0;
-          }
-        }
-      } else if (details) {
-        const info = lstatOrNull(full);
-        size = info?.size ?? null;
-        mtime = info?.mtime?.getTime() ?? 0;
-      }
-      entries.push({ name, isDirectory, isSymlink: entry.isSymlink, size, mtime });
-    }
     return { entries, symlinks };
+  }
+
+  /**
+   * Adds `entry` of the directory `path` to the columns unless a policy refuses it (sizes and
+   * times looked up when the columns keep them); true when it is a listed symlink.
+   */
+  #addEntry(entries: ListingEntries, path: string, entry: Deno.DirEntry): boolean {
+    const name = entry.name;
+    if (!this.dotfiles && name.startsWith(".")) return false;
+    let isDirectory = entry.isDirectory;
+    const full = joinPath(path, name);
+    let size: number | null = null;
+    let mtime = 0;
+    if (entry.isSymlink) {
+      if (!this.#mayServeEntry(path, name, true)) return false;
+      const target = statOrNull(full);
+      isDirectory = target?.isDirectory ?? false;
+      if (entries.details) {
+        if (target !== null) {
+          size = target.size;
+          mtime = target.mtime?.getTime() ?? 0;
+        } else {
+          mtime = lstatOrNull(full)?.mtime?.getTime() ?? 0;
+        }
+      }
+    } else if (entries.details) {
+      const info = lstatOrNull(full);
+      size = info?.size ?? null;
+      mtime = info?.mtime?.getTime() ?? 0;
+    }
+    entries.push(name, isDirectory, entry.isSymlink, size, mtime);
+    return entry.isSymlink;
   }
 
   /** The dotfile and symlink policies allow serving the translated `path`. */
@@ -921,17 +961,4 @@ function staysOnHost(location: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * `Deno.readDir` gathered with a pause for other connections every
- * {@linkcode LISTING_PIECE_ENTRIES} entries: the entries arrive from one blocking read, and
- * iterating 100,000 of them in one chain of promise jobs would hold the event loop for a second.
- */
-async function readDirInTurns(path: string): Promise<Deno.DirEntry[]> {
-  const listed: Deno.DirEntry[] = [];
-  for await (const entry of Deno.readDir(path)) {
-    if (listed.push(entry) % LISTING_PIECE_ENTRIES === 0) await nextTurn();
-  }
-  return listed;
 }
