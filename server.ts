@@ -34,6 +34,7 @@ import type {
   RequestLimitsInfo,
 } from "./handlers/base.ts";
 import { isDisconnect } from "./io/connection_errors.ts";
+import { collectGarbage } from "./io/garbage_collection.ts";
 import { writeStderr } from "./io/stderr.ts";
 import { withTimeout } from "./io/timeout.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
@@ -57,7 +58,7 @@ const LINGER_DRAIN_CHUNK = 16 * 1024;
 const drainBuffer = new Uint8Array(LINGER_DRAIN_CHUNK);
 /**
  * Fewest connections open at once that count as a burst, whose end asks for a garbage
- * collection (when `gc` is exposed): below it, what connections leave behind is small.
+ * collection (`release_memory_after_burst`): below it, what connections leave behind is small.
  */
 const BURST_MIN_CONNECTIONS = 256;
 /** A burst has ended once the connections open fall to its peak divided by this. */
@@ -516,23 +517,24 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   }
 
   /**
-   * Most connections open at once since the last burst ended, and the pending collection.
-   * Idle, V8 runs no garbage collection, so what a burst of connections left behind would
-   * stay resident until the next load; with `gc` exposed (`--v8-flags=--expose-gc`) one full
-   * collection shortly after the burst ends returns it.
+   * Give the memory a burst of connections left behind back to the system once the burst has
+   * ended (true, the default): one full, compacting garbage collection shortly after the
+   * connections open fall to an eighth of a peak of at least 256 (see `collectGarbage` in
+   * `io/garbage_collection.ts`). Idle, V8 collects nothing, so without it that memory stays
+   * resident until the next load. False: never ask for a collection. Not in Python.
    */
+  release_memory_after_burst: boolean = true;
+  /** Most connections open at once since the last burst ended. */
   #peakConnections = 0;
+  /** The collection scheduled after a burst, until it runs. */
   #collection: ReturnType<typeof setTimeout> | undefined;
 
   #burstEnded(): void {
     this.#peakConnections = this.activeRequests.size;
-    const gc = (globalThis as { gc?: (options?: Record<string, string>) => void }).gc;
-    if (typeof gc !== "function" || this.#collection !== undefined) return;
-    // A "last resort" collection also compacts and gives emptied pages back to the system
-    // (a plain `gc()` frees the objects but keeps the heap's size).
+    if (!this.release_memory_after_burst || this.#collection !== undefined) return;
     this.#collection = setTimeout(() => {
       this.#collection = undefined;
-      gc({ type: "major", execution: "sync", flavor: "last-resort" });
+      collectGarbage().catch(() => {});
     }, BURST_COLLECT_DELAY_MS);
     Deno.unrefTimer(this.#collection as unknown as number);
   }

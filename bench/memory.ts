@@ -2,11 +2,15 @@
  * Memory per connection (issue #17): the server's RSS with N idle keep-alive connections (each
  * sent one request and read its 1 KiB answer, then stays open and silent), after they all
  * closed, and the peak under a burst of connections that each send one request and close.
- * Side by side: this server (`cli.ts -p HTTP/1.1` on a generated tree, `/small.txt`; `ours_gc`
- * the same with `--v8-flags=--expose-gc`, so it collects once a burst has ended), the raw
- * `Deno.listen` loop (`raw_loop.ts`, 4 KiB buffer), `Deno.serve` (`deno_serve.ts`) and nginx
- * (one worker, a temporary prefix, `daemon off`). RSS is `VmRSS` from `/proc` (for nginx the
- * master plus its worker), the burst peak `VmHWM` of a freshly started process.
+ * Side by side: this server (`cli.ts -p HTTP/1.1` on a generated tree, `/small.txt`, which
+ * collects garbage once a burst has ended; `ours_gc` the same with `--v8-flags=--expose-gc`,
+ * which makes that collection use the exposed `gc`), the raw `Deno.listen` loop
+ * (`raw_loop.ts`, 4 KiB buffer), `Deno.serve` (`deno_serve.ts`) and nginx (one worker, a
+ * temporary prefix, `daemon off`). RSS is `VmRSS` from `/proc` (for nginx the master plus its
+ * worker), the burst peak `VmHWM` of a freshly started process. "After all closed" is read once
+ * the server has closed the connections (its descriptors back to the idle count) and 3 s more;
+ * the `RssAnon` column leaves out the executable's pages mapped from disk (code the load ran
+ * for the first time), which the kernel can drop and share.
  *
  * Run: `deno run -A bench/memory.ts [--counts 100,1000,5000,10000] [--burst 1000]
  *   [--servers ours,ours_gc,raw,deno_serve,nginx] [--port 18700] [--root CHECKOUT]` (127.0.0.1 only; counts above the
@@ -22,6 +26,10 @@ const OPEN_BATCH = 200;
 const SETTLE_MS = 1500;
 /** Milliseconds one connection may take to get its answer before the run gives up. */
 const REQUEST_TIMEOUT_MS = 20_000;
+/** Milliseconds a server may take to close the connections its clients closed. */
+const CLOSE_TIMEOUT_MS = 30_000;
+/** Descriptors above the idle count that still count as "all closed" (logs, timers, ...). */
+const FD_SLACK = 8;
 /** Milliseconds a server may take to start listening. */
 const START_TIMEOUT_MS = 15_000;
 
@@ -68,10 +76,34 @@ function childrenOf(pid: number): number[] {
 }
 
 /** KiB of the process and its children (nginx's worker). */
-function treeKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+function treeKiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon"): number {
   let total = statusKiB(pid, field);
   for (const child of childrenOf(pid)) total += statusKiB(child, field);
   return total;
+}
+
+/** Open descriptors of the process and its children. */
+function treeFds(pid: number): number {
+  let total = 0;
+  for (const each of [pid, ...childrenOf(pid)]) {
+    try {
+      for (const _ of Deno.readDirSync(`/proc/${each}/fd`)) total++;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
+/**
+ * Waits until the server has closed what the clients closed (its descriptors back to `fds`),
+ * then `SETTLE_MS * 2` more: the memory a server gives back once its connections have ended
+ * (the collection after a burst) is counted however long the closing itself took.
+ */
+async function settleAfterClose(pid: number, fds: number): Promise<void> {
+  const until = Date.now() + CLOSE_TIMEOUT_MS;
+  while (treeFds(pid) > fds + FD_SLACK && Date.now() < until) await sleep(100);
+  await sleep(SETTLE_MS * 2);
 }
 
 async function waitForPort(port: number): Promise<void> {
@@ -229,6 +261,8 @@ interface Row {
   idleMiB: string;
   perConnection: string[];
   afterClose: string;
+  idleAnon: string;
+  afterCloseAnon: string;
   burstPeak: string;
   burstAfter: string;
 }
@@ -243,19 +277,24 @@ async function measure(
   let server = await start(name, port, tree);
   const perConnection: string[] = [];
   let idle = 0;
+  let idleAnon = 0;
   let afterClose = 0;
+  let afterCloseAnon = 0;
   try {
     closeAll(await openIdle(port, 1));
     await sleep(SETTLE_MS);
     idle = treeKiB(server.pid, "VmRSS");
+    idleAnon = treeKiB(server.pid, "RssAnon");
+    const idleFds = treeFds(server.pid);
     for (const count of counts) {
       const conns = await openIdle(port, count);
       await sleep(SETTLE_MS);
       const held = treeKiB(server.pid, "VmRSS");
       perConnection.push(`${((held - idle) / count).toFixed(1)} (${mib(held)})`);
       closeAll(conns);
-      await sleep(SETTLE_MS * 2);
+      await settleAfterClose(server.pid, idleFds);
       afterClose = treeKiB(server.pid, "VmRSS");
+      afterCloseAnon = treeKiB(server.pid, "RssAnon");
     }
   } finally {
     await server.stop();
@@ -264,9 +303,10 @@ async function measure(
   let burstPeak = 0;
   let burstAfter = 0;
   try {
+    const fds = treeFds(server.pid);
     const conns = await Promise.all(Array.from({ length: burst }, () => oneRequest(port)));
     closeAll(conns);
-    await sleep(SETTLE_MS * 2);
+    await settleAfterClose(server.pid, fds);
     burstPeak = treeKiB(server.pid, "VmHWM");
     burstAfter = treeKiB(server.pid, "VmRSS");
   } finally {
@@ -277,6 +317,8 @@ async function measure(
     idleMiB: mib(idle),
     perConnection,
     afterClose: mib(afterClose),
+    idleAnon: mib(idleAnon),
+    afterCloseAnon: mib(afterCloseAnon),
     burstPeak: mib(burstPeak),
     burstAfter: mib(burstAfter),
   };
@@ -307,14 +349,14 @@ if (import.meta.main) {
     console.log(
       `| server | idle RSS MiB | ${
         header.join(" | ")
-      } | RSS after all closed MiB | burst ${burst}: peak MiB | after burst MiB |`,
+      } | RSS after all closed MiB | anon: idle → after all closed MiB | burst ${burst}: peak MiB | after burst MiB |`,
     );
-    console.log(`|---|---:|${counts.map(() => "---:").join("|")}|---:|---:|---:|`);
+    console.log(`|---|---:|${counts.map(() => "---:").join("|")}|---:|---:|---:|---:|`);
     for (const row of rows) {
       console.log(
         `| ${row.server} | ${row.idleMiB} | ${
           row.perConnection.join(" | ")
-        } | ${row.afterClose} | ${row.burstPeak} | ${row.burstAfter} |`,
+        } | ${row.afterClose} | ${row.idleAnon} → ${row.afterCloseAnon} | ${row.burstPeak} | ${row.burstAfter} |`,
       );
     }
   } finally {
