@@ -41,7 +41,10 @@ export interface MultipartFileInfo {
  * throws the error, the rest of the part is dropped).
  */
 export interface MultipartFileSink {
-  /** Takes the part's next bytes: a view valid only during the call (copy what is kept). */
+  /**
+   * Takes the part's next bytes: a view valid only during the call. Copy what is kept with
+   * `Uint8Array.from`: the view is a Node `Buffer`, whose `slice()` is another view.
+   */
   write(bytes: Uint8Array): void;
   /** The part ended; every byte of it went to {@linkcode write}. */
   end(): void;
