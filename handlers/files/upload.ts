@@ -26,6 +26,7 @@
 import { DEFAULT_MAX_UPLOAD_BYTES } from "../../constants.ts";
 import {
   InsufficientStorageError,
+  MultipartBodyError,
   ProtocolError,
   SocketTimeoutError,
   UploadIncompleteError,
@@ -244,6 +245,9 @@ async function formPost(handler: UploadHandler, settings: UploadSettings): Promi
     }
     parser.end();
     await parser.finished;
+    if (!parts.every((part) => part.flushed)) {
+      throw new MultipartBodyError("a file part did not end");
+    }
     for (const part of parts) saved.push(commitFormFile(part.temp, target, part.name, settings));
   } catch (error) {
     parser.abort(error instanceof Error ? error : new Error(String(error)));
@@ -392,6 +396,7 @@ async function receive(temp: string, body: RequestBody): Promise<void> {
 class FormPart implements MultipartFileSink {
   readonly #file: Deno.FsFile;
   #open = true;
+  #flushed = false;
 
   /** Creates the temporary file. */
   constructor(readonly temp: string, readonly name: string) {
@@ -407,9 +412,15 @@ class FormPart implements MultipartFileSink {
     this.#open = false;
     try {
       syncFile(this.#file);
+      this.#flushed = true;
     } finally {
       this.#file.close();
     }
+  }
+
+  /** Whether the part ended and its bytes are on disk: only then may it be stored. */
+  get flushed(): boolean {
+    return this.#flushed;
   }
 
   /** Closes the file if still open and removes the temporary name (stored or not). */
