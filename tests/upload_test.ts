@@ -302,6 +302,29 @@ Deno.test("upload: half a body then a reset leaves no file and no temporary file
   });
 });
 
+Deno.test("upload: a body cut inside a skipped part (no file name) keeps the server up", async () => {
+  await withServer(["--upload"], async (root, base, child) => {
+    const port = Number(new URL(base).port);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    // A file part with an empty name is skipped; the body then ends inside it.
+    await conn.write(new TextEncoder().encode(
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n" +
+        'Content-Length: 1000000\r\n\r\n--b\r\nContent-Disposition: form-data; name="files"; ' +
+        'filename=""\r\nContent-Type: application/octet-stream\r\n\r\n',
+    ));
+    await conn.write(seededBytes(100_000, 6));
+    await sleep(200);
+    conn.close();
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !/upload of \/ not stored/.test(child.stderr)) await sleep(50);
+    assertStringIncludes(child.stderr, "upload of / not stored");
+    const response = await fetch(`${base}/`);
+    assertEquals(response.status, 200);
+    await response.body?.cancel();
+    assertEquals(tree(root), []);
+  });
+});
+
 Deno.test("upload: 20 concurrent uploads to one name give one whole file", async () => {
   const bodies = Array.from({ length: 20 }, (_, i) => bytes(256 * 1024, i + 1));
   await withServer(["--upload"], async (root, base) => {

@@ -26,6 +26,7 @@
 import { DEFAULT_MAX_UPLOAD_BYTES } from "../../constants.ts";
 import {
   InsufficientStorageError,
+  MultipartBodyError,
   ProtocolError,
   SocketTimeoutError,
   UploadIncompleteError,
@@ -37,7 +38,7 @@ import { entityTagListMatches, fileEntityTag, parseEntityTag } from "../../proto
 import { unquote } from "../../protocol/url.ts";
 import { formFileName, numberedName, uploadNameProblem } from "../../protocol/upload_name.ts";
 import type { BaseHTTPRequestHandler } from "../base.ts";
-import type { MultipartFile } from "./multipart_adapter.ts";
+import type { MultipartFileSink } from "./multipart_adapter.ts";
 
 /** What uploads are allowed to do. */
 export interface UploadSettings {
@@ -212,59 +213,47 @@ async function formPost(handler: UploadHandler, settings: UploadSettings): Promi
   }
   const body = openBody(handler, settings);
   const { createMultipartParser } = await import("./multipart_adapter.ts");
-  const parts: { temp: string; name: string; file: MultipartFile }[] = [];
-  const writes: Promise<void>[] = [];
-  let failure: unknown = null;
-  const fail = (error: unknown) => {
-    failure ??= error;
-    parser.abort(error instanceof Error ? error : new Error(String(error)));
-  };
+  const parts: FormPart[] = [];
   const parser = createMultipartParser(contentType, (file) => {
-    if (failure !== null || file.filename === undefined || file.filename === "") {
-      file.skip();
-      return;
-    }
+    if (file.filename === undefined || file.filename === "") return null;
     const safe = formFileName(file.filename, settings.allowDotfiles);
     if (safe === null) {
-      file.skip();
-      fail(
-        new ProtocolError(400, "Bad file name", `refused name ${JSON.stringify(file.filename)}`),
+      throw new ProtocolError(
+        400,
+        "Bad file name",
+        `refused name ${JSON.stringify(file.filename)}`,
       );
-      return;
     }
-    const temp = tempPath(target);
-    parts.push({ temp, name: safe, file });
-    writes.push(writePart(temp, file.data).catch(fail));
+    const part = new FormPart(tempPath(target), safe);
+    parts.push(part);
+    return part;
   });
   const saved: string[] = [];
   let received = 0;
   try {
     for (;;) {
-      if (failure !== null) throw failure;
       const chunk = await body.peek();
       if (chunk.length === 0) {
         if (body.complete) break;
         throw new UploadIncompleteError(received);
       }
-      // The parser keeps views of what it is given; the read buffer is reused.
-      const bytes = chunk.slice();
+      // Parsed and written to the parts' files before write() returns, so the read buffer
+      // is handed over as it is: no copy, nothing queued (memory stays flat).
+      parser.write(chunk);
       body.consume(chunk.length);
-      received += bytes.length;
-      if (!parser.write(bytes)) await Promise.race([parser.drained(), parser.finished]);
+      received += chunk.length;
     }
     parser.end();
     await parser.finished;
-    await Promise.all(writes);
-    if (failure !== null) throw failure;
+    if (!parts.every((part) => part.flushed)) {
+      throw new MultipartBodyError("a file part did not end");
+    }
     for (const part of parts) saved.push(commitFormFile(part.temp, target, part.name, settings));
   } catch (error) {
-    const reason = failure ?? error;
-    parser.abort(reason instanceof Error ? reason : new Error(String(reason)));
-    for (const part of parts) part.file.cancel();
-    await Promise.allSettled(writes);
-    throw reason;
+    parser.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
   } finally {
-    for (const part of parts) removeQuietly(part.temp);
+    for (const part of parts) part.discard();
   }
   if (saved.length === 0) {
     throw new ProtocolError(400, "No file to store", "the form holds no file part with a name");
@@ -400,17 +389,45 @@ async function receive(temp: string, body: RequestBody): Promise<void> {
   }
 }
 
-/** Writes a form part to a new temporary file and flushes it; removes it on failure. */
-async function writePart(temp: string, data: AsyncIterable<Uint8Array>): Promise<void> {
-  const file = createTemp(temp);
-  let done = false;
-  try {
-    for await (const chunk of data) writeAll(file, chunk);
-    syncFile(file);
-    done = true;
-  } finally {
-    file.close();
-    if (!done) removeQuietly(temp);
+/**
+ * A form file part's temporary file, written synchronously from the parser's views and
+ * flushed when the part ends.
+ */
+class FormPart implements MultipartFileSink {
+  readonly #file: Deno.FsFile;
+  #open = true;
+  #flushed = false;
+
+  /** Creates the temporary file. */
+  constructor(readonly temp: string, readonly name: string) {
+    this.#file = createTemp(temp);
+  }
+
+  write(bytes: Uint8Array): void {
+    writeAll(this.#file, bytes);
+  }
+
+  end(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    try {
+      syncFile(this.#file);
+      this.#flushed = true;
+    } finally {
+      this.#file.close();
+    }
+  }
+
+  /** Whether the part ended and its bytes are on disk: only then may it be stored. */
+  get flushed(): boolean {
+    return this.#flushed;
+  }
+
+  /** Closes the file if still open and removes the temporary name (stored or not). */
+  discard(): void {
+    if (this.#open) this.#file.close();
+    this.#open = false;
+    removeQuietly(this.temp);
   }
 }
 
