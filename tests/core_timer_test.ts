@@ -1,0 +1,145 @@
+// io/core_timer.ts: order, moves, cancellation, callbacks that re-start timers, and that
+// nothing is left scheduled (the test sanitizers do not see runtime timeout signals).
+import { assert, assertEquals } from "../deps.ts";
+import { CoreTimer, pendingCoreTimers } from "../io/core_timer.ts";
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+Deno.test("CoreTimer: timers run in due order, each once, and leave nothing pending", async () => {
+  const order: number[] = [];
+  const now = Date.now();
+  const timers = [30, 10, 20, 0, 15].map((offset) => {
+    const timer = new CoreTimer(() => order.push(offset));
+    timer.start(now + offset);
+    return timer;
+  });
+  assertEquals(pendingCoreTimers(), 5);
+  assert(timers.every((timer) => timer.pending));
+  await sleep(80);
+  assertEquals(order, [0, 10, 15, 20, 30]);
+  assert(timers.every((timer) => !timer.pending && timer.due === Infinity));
+  assertEquals(pendingCoreTimers(), 0);
+});
+
+Deno.test("CoreTimer: a timer never runs before its due time", async () => {
+  const due = Date.now() + 25;
+  let ranAt = 0;
+  new CoreTimer(() => ranAt = Date.now()).start(due);
+  await sleep(70);
+  assert(ranAt >= due, `ran ${due - ranAt} ms early`);
+});
+
+Deno.test("CoreTimer: moving a timer later or earlier, and cancelling it", async () => {
+  const ran: string[] = [];
+  const later = new CoreTimer(() => ran.push("later"));
+  const earlier = new CoreTimer(() => ran.push("earlier"));
+  const cancelled = new CoreTimer(() => ran.push("cancelled"));
+  const now = Date.now();
+  later.start(now + 5);
+  earlier.start(now + 200);
+  cancelled.start(now + 10);
+  later.start(now + 40); // moved later: a superseded runtime timer fires and finds nothing
+  earlier.start(now + 20);
+  cancelled.cancel();
+  cancelled.cancel(); // twice is harmless
+  assertEquals(pendingCoreTimers(), 2);
+  await sleep(15);
+  assertEquals(ran, []);
+  await sleep(80);
+  assertEquals(ran, ["earlier", "later"]);
+  assertEquals(pendingCoreTimers(), 0);
+});
+
+Deno.test("CoreTimer: a callback re-starting a timer for now runs it on the next turn", async () => {
+  let runs = 0;
+  const timer: CoreTimer = new CoreTimer(() => {
+    if (++runs < 3) timer.start(0); // `setTimeout(fn, 0)` from its own callback
+  });
+  timer.start(0);
+  assertEquals(runs, 0); // never synchronously
+  await sleep(60);
+  assertEquals(runs, 3);
+  assertEquals(pendingCoreTimers(), 0);
+});
+
+Deno.test("CoreTimer: a callback may cancel or move another timer due in the same turn", async () => {
+  const ran: string[] = [];
+  const second = new CoreTimer(() => ran.push("second"));
+  const first = new CoreTimer(() => {
+    ran.push("first");
+    second.cancel();
+  });
+  const third = new CoreTimer(() => ran.push("third"));
+  const mover = new CoreTimer(() => third.start(Date.now() + 30));
+  const due = Date.now() + 5;
+  first.start(due);
+  second.start(due + 0.5);
+  mover.start(due + 0.25);
+  third.start(due + 0.75);
+  await sleep(20);
+  assertEquals(ran, ["first"]);
+  assert(third.pending);
+  await sleep(60);
+  assertEquals(ran, ["first", "third"]);
+  assertEquals(pendingCoreTimers(), 0);
+});
+
+Deno.test("CoreTimer: many timers started and cancelled in any order keep the heap sound", async () => {
+  const ran: number[] = [];
+  const now = Date.now();
+  const timers: CoreTimer[] = [];
+  for (let i = 0; i < 200; i++) {
+    const timer = new CoreTimer(() => ran.push(i));
+    timer.start(now + 10 + ((i * 37) % 41));
+    timers.push(timer);
+  }
+  for (let i = 0; i < 200; i += 3) timers[i].cancel();
+  for (let i = 1; i < 200; i += 7) timers[i].start(now + 5 + ((i * 13) % 17));
+  const expected = timers
+    .map((timer, i) => ({ i, due: timer.due }))
+    .filter((entry) => entry.due !== Infinity)
+    .sort((a, b) => a.due - b.due);
+  await sleep(120);
+  assertEquals(ran.length, expected.length);
+  // Each ran no earlier than any timer due before it.
+  const dues = ran.map((i) => expected.find((entry) => entry.i === i)?.due ?? NaN);
+  for (let k = 1; k < dues.length; k++) assert(dues[k - 1] <= dues[k], `out of order at ${k}`);
+  assertEquals(pendingCoreTimers(), 0);
+});
+
+/** Runs `body` (with `CoreTimer` imported) in a fresh process: its stdout and its run time. */
+async function runAlone(body: string): Promise<{ stdout: string; ms: number }> {
+  const module = JSON.stringify(new URL("../io/core_timer.ts", import.meta.url).href);
+  const started = Date.now();
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", `import { CoreTimer } from ${module};\n${body}`],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assertEquals(code, 0);
+  return { stdout: new TextDecoder().decode(stdout), ms: Date.now() - started };
+}
+
+Deno.test("CoreTimer: a started timer keeps the process alive until it runs", async () => {
+  const { stdout } = await runAlone(
+    `new CoreTimer(() => console.log("ran")).start(Date.now() + 200);`,
+  );
+  assertEquals(stdout, "ran\n");
+});
+
+Deno.test("CoreTimer: cancelled or moved timers do not keep the process alive", async () => {
+  const { stdout, ms } = await runAlone(`
+    const a = new CoreTimer(() => console.log("a"));
+    const b = new CoreTimer(() => console.log("b"));
+    a.start(Date.now() + 60_000);
+    b.start(Date.now() + 30_000); // supersedes a's runtime timer
+    a.start(Date.now() + 50); // and again
+    b.cancel();
+    a.start(Date.now() + 90_000); // later: the 50 ms runtime timer fires early, re-arms
+    setTimeout(() => a.cancel(), 120);
+  `);
+  assertEquals(stdout, "");
+  assert(ms < 20_000, `took ${ms} ms`);
+});
