@@ -23,11 +23,16 @@ const heap: CoreTimer[] = [];
  * The one live runtime timer: a timeout signal whose `abort` listener is {@linkcode fire}.
  * A listener refs the runtime timer (the process stays alive while a timer is pending, as
  * with `setTimeout`); removing it unrefs the timer, which then fires into nothing. That is
- * how a superseded or no longer needed runtime timer is let go (a signal cannot be cancelled).
+ * how a superseded runtime timer is let go (a signal cannot be cancelled), and how one is
+ * parked while no timer is started: a timer started again for no sooner than the parked
+ * signal fires takes it back with a listener instead of a new signal (one timed read after
+ * another costs two listener calls, not a signal each).
  */
 let armedSignal: AbortSignal | null = null;
 /** When {@linkcode armedSignal} fires (ms since the epoch), or `Infinity` for none. */
 let armedFor = Infinity;
+/** Whether {@linkcode fire} listens on {@linkcode armedSignal} (false: parked, unref'd). */
+let listening = false;
 
 function less(a: CoreTimer, b: CoreTimer): boolean {
   return a.due < b.due;
@@ -72,29 +77,44 @@ function removeAt(slot: number): void {
   }
 }
 
-/** Lets the live runtime timer go: it no longer runs anything or keeps the process alive. */
-function disarm(): void {
-  armedSignal?.removeEventListener("abort", fire);
-  armedSignal = null;
-  armedFor = Infinity;
+/** Parks the live runtime timer: it no longer runs anything or keeps the process alive. */
+function park(): void {
+  if (!listening) return;
+  (armedSignal as AbortSignal).removeEventListener("abort", fire);
+  listening = false;
 }
 
 /**
- * Arms a runtime timer for the earliest entry unless the live one fires by then; with no
- * entries left, lets the live one go.
+ * Makes the live runtime timer fire by the earliest entry's due time: keeps (or takes back)
+ * the live one when it fires by then, else arms a new one; parks it when no entry is left.
  */
 function arm(): void {
   if (heap.length === 0) {
-    if (armedSignal !== null) disarm();
+    park();
     return;
   }
   const due = heap[0].due;
-  if (due >= armedFor) return;
-  if (armedSignal !== null) disarm();
+  if (armedSignal !== null) {
+    if (armedSignal.aborted) {
+      // It fired while parked.
+      armedSignal = null;
+      armedFor = Infinity;
+      listening = false;
+    } else if (due >= armedFor) {
+      if (!listening) {
+        armedSignal.addEventListener("abort", fire);
+        listening = true;
+      }
+      return;
+    } else {
+      park();
+    }
+  }
   const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(1, Math.ceil(due - Date.now())));
   armedFor = due;
   armedSignal = AbortSignal.timeout(delay);
   armedSignal.addEventListener("abort", fire);
+  listening = true;
 }
 
 /** The slot of a timer taken off the heap to run in this turn (cancelling it sets -1). */
@@ -110,6 +130,7 @@ const dueNow: CoreTimer[] = [];
 function fire(): void {
   armedSignal = null;
   armedFor = Infinity;
+  listening = false;
   const now = Date.now();
   while (heap.length > 0 && heap[0].due <= now) {
     const timer = heap[0];
@@ -182,6 +203,7 @@ export class CoreTimer {
    * @param due Milliseconds since the epoch.
    */
   start(due: number): void {
+    if (due !== due) due = 0; // NaN: as `setTimeout` takes it, at once
     const slot = this.slot;
     const earlier = due < this.due;
     this.due = due;
@@ -193,7 +215,7 @@ export class CoreTimer {
     } else {
       siftDown(this, slot);
     }
-    if (due < armedFor) arm();
+    if (due < armedFor || !listening) arm();
   }
 
   /** Stops the timer (nothing happens if it is not started). */
@@ -206,7 +228,7 @@ export class CoreTimer {
     removeAt(slot);
     this.slot = -1;
     this.due = Infinity;
-    if (heap.length === 0) disarm();
+    if (heap.length === 0) park();
   }
 }
 

@@ -2,6 +2,7 @@
 // nothing is left scheduled (the test sanitizers do not see runtime timeout signals).
 import { assert, assertEquals } from "../deps.ts";
 import { CoreTimer, pendingCoreTimers } from "../io/core_timer.ts";
+import { withTimeout } from "../io/timeout.ts";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -142,4 +143,30 @@ Deno.test("CoreTimer: cancelled or moved timers do not keep the process alive", 
   `);
   assertEquals(stdout, "");
   assert(ms < 20_000, `took ${ms} ms`);
+});
+
+Deno.test("CoreTimer: a parked runtime timer is taken back, or replaced once it has fired", async () => {
+  let ran = 0;
+  const timer = new CoreTimer(() => ran++);
+  timer.start(Date.now() + 30);
+  timer.cancel(); // parks the 30 ms runtime timer
+  timer.start(Date.now() + 50); // later than the parked one: it is taken back, fires early
+  await sleep(100);
+  assertEquals(ran, 1);
+  timer.start(Date.now() + 10);
+  timer.cancel(); // parked again, and it fires unseen meanwhile
+  await sleep(40);
+  timer.start(Date.now() + 10); // must not wait on the spent signal
+  await sleep(60);
+  assertEquals(ran, 2);
+  assertEquals(pendingCoreTimers(), 0);
+});
+
+Deno.test("withTimeout: leaves no timer behind, whichever way the race goes", async () => {
+  assertEquals(await withTimeout(Promise.resolve(1), 1000, () => 0), 1);
+  assertEquals(pendingCoreTimers(), 0);
+  await withTimeout(Promise.reject(new RangeError("x")), 1000, () => 0).catch(() => {});
+  assertEquals(pendingCoreTimers(), 0);
+  assertEquals(await withTimeout(new Promise<number>(() => {}), 5, () => null), null);
+  assertEquals(pendingCoreTimers(), 0);
 });
