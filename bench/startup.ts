@@ -148,8 +148,14 @@ async function answersOk(port: number): Promise<boolean> {
 async function sample(contender: Contender): Promise<number> {
   const start = performance.now();
   const child = contender.command().spawn();
+  // A box, so the narrowing of a plain `let` does not hide the callback's write.
+  const exit: { status: Deno.CommandStatus | null } = { status: null };
+  const status = child.status.then((value) => exit.status = value);
   try {
     while (performance.now() - start < ANSWER_DEADLINE_MS) {
+      if (exit.status !== null) {
+        throw new Error(`${contender.name}: exited (code ${exit.status.code}) before answering`);
+      }
       try {
         if (await answersOk(contender.port)) return performance.now() - start;
       } catch {
@@ -159,8 +165,8 @@ async function sample(contender: Contender): Promise<number> {
     }
     throw new Error(`${contender.name}: no 200 within ${ANSWER_DEADLINE_MS} ms`);
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
+    if (exit.status === null) child.kill("SIGTERM");
+    await status;
   }
 }
 

@@ -3,10 +3,13 @@
  * first global `setTimeout` (or `setImmediate`) loads the Node-compat timers layer, about
  * 15 ms of start-up spent inside the first request; `AbortSignal.timeout` runs on the
  * runtime's core timers and costs well under a millisecond the first time. Every
- * `CoreTimer` of the process shares one min-heap of due times and at most one pending
+ * `CoreTimer` of the process shares one min-heap of due times and one live
  * `AbortSignal.timeout` for its earliest entry, so (re)starting or cancelling a timer is a
  * heap update with no allocation and no call into the runtime unless the earliest due time
- * moves earlier.
+ * moves earlier. A timeout signal costs more to fire than a `setTimeout` (an exception
+ * object and an event: about 25 µs against 8), which matters only for a tick armed every
+ * millisecond under load: {@linkcode NextTurn} (`WFile`'s flush tick) starts on core timers
+ * and moves to `setTimeout` once it has run often enough to pay for the Node timers layer.
  *
  * As with `setTimeout`, a started timer keeps the process alive until it runs or is
  * cancelled; once no timer is started, nothing is left scheduled.
@@ -20,19 +23,22 @@ const MAX_TIMER_DELAY_MS = 0x7fffffff;
 /** Every started timer, a binary min-heap on `due`; each knows its own slot. */
 const heap: CoreTimer[] = [];
 /**
- * The one live runtime timer: a timeout signal whose `abort` listener is {@linkcode fire}.
- * A listener refs the runtime timer (the process stays alive while a timer is pending, as
- * with `setTimeout`); removing it unrefs the timer, which then fires into nothing. That is
- * how a superseded runtime timer is let go (a signal cannot be cancelled), and how one is
- * parked while no timer is started: a timer started again for no sooner than the parked
- * signal fires takes it back with a listener instead of a new signal (one timed read after
- * another costs two listener calls, not a signal each).
+ * The live runtime timer: a timeout signal whose `abort` listener is {@linkcode fire}, set to
+ * go off by the earliest started timer's due time. A listener refs the runtime timer (the
+ * process stays alive while a timer is started, as with `setTimeout`); removing it unrefs it.
+ * A timeout signal cannot be cancelled, and every one costs its firing (an exception object
+ * and an event), so a live signal that is no longer needed is not dropped but kept as the
+ * {@linkcode spare}, unref'd, and taken back when the earliest due time is again no sooner
+ * than it fires: the flush tick that comes and goes between long connection deadlines, or
+ * one timed read after another, then costs a listener, not a signal.
  */
-let armedSignal: AbortSignal | null = null;
-/** When {@linkcode armedSignal} fires (ms since the epoch), or `Infinity` for none. */
-let armedFor = Infinity;
-/** Whether {@linkcode fire} listens on {@linkcode armedSignal} (false: parked, unref'd). */
-let listening = false;
+let live: AbortSignal | null = null;
+/** When {@linkcode live} fires (ms since the epoch), or `Infinity` when there is none. */
+let liveFor = Infinity;
+/** The last live signal let go (unref'd, it may have fired since), or null. */
+let spare: AbortSignal | null = null;
+/** When {@linkcode spare} fires (ms since the epoch). */
+let spareFor = Infinity;
 
 function less(a: CoreTimer, b: CoreTimer): boolean {
   return a.due < b.due;
@@ -77,44 +83,43 @@ function removeAt(slot: number): void {
   }
 }
 
-/** Parks the live runtime timer: it no longer runs anything or keeps the process alive. */
-function park(): void {
-  if (!listening) return;
-  (armedSignal as AbortSignal).removeEventListener("abort", fire);
-  listening = false;
+/** Lets the live signal go (it no longer runs anything or keeps the process alive). */
+function retire(): void {
+  if (live === null) return;
+  live.removeEventListener("abort", fire);
+  spare = live;
+  spareFor = liveFor;
+  live = null;
+  liveFor = Infinity;
 }
 
 /**
- * Makes the live runtime timer fire by the earliest entry's due time: keeps (or takes back)
- * the live one when it fires by then, else arms a new one; parks it when no entry is left.
+ * Makes a live signal go off by the earliest started timer's due time: keeps the live one,
+ * or takes back the spare, when it fires by then, else arms a new one; with no timer
+ * started, lets the live one go.
  */
 function arm(): void {
   if (heap.length === 0) {
-    park();
+    retire();
     return;
   }
   const due = heap[0].due;
-  if (armedSignal !== null) {
-    if (armedSignal.aborted) {
-      // It fired while parked.
-      armedSignal = null;
-      armedFor = Infinity;
-      listening = false;
-    } else if (due >= armedFor) {
-      if (!listening) {
-        armedSignal.addEventListener("abort", fire);
-        listening = true;
-      }
-      return;
-    } else {
-      park();
-    }
+  if (live !== null) {
+    if (liveFor <= due) return;
+    retire();
+  }
+  if (spare !== null && !spare.aborted && spareFor <= due) {
+    live = spare;
+    liveFor = spareFor;
+    spare = null;
+    spareFor = Infinity;
+    live.addEventListener("abort", fire);
+    return;
   }
   const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(1, Math.ceil(due - Date.now())));
-  armedFor = due;
-  armedSignal = AbortSignal.timeout(delay);
-  armedSignal.addEventListener("abort", fire);
-  listening = true;
+  liveFor = due;
+  live = AbortSignal.timeout(delay);
+  live.addEventListener("abort", fire);
 }
 
 /** The slot of a timer taken off the heap to run in this turn (cancelling it sets -1). */
@@ -128,9 +133,8 @@ const dueNow: CoreTimer[] = [];
  * or another's) schedules it for the next turn, as `setTimeout(fn, 0)` would.
  */
 function fire(): void {
-  armedSignal = null;
-  armedFor = Infinity;
-  listening = false;
+  live = null;
+  liveFor = Infinity;
   const now = Date.now();
   while (heap.length > 0 && heap[0].due <= now) {
     const timer = heap[0];
@@ -215,7 +219,7 @@ export class CoreTimer {
     } else {
       siftDown(this, slot);
     }
-    if (due < armedFor || !listening) arm();
+    if (due < liveFor) arm();
   }
 
   /** Stops the timer (nothing happens if it is not started). */
@@ -228,7 +232,7 @@ export class CoreTimer {
     removeAt(slot);
     this.slot = -1;
     this.due = Infinity;
-    if (heap.length === 0) park();
+    if (heap.length === 0) retire();
   }
 }
 
@@ -240,4 +244,68 @@ export class CoreTimer {
  */
 export function pendingCoreTimers(): number {
   return heap.length;
+}
+
+/**
+ * Turns a {@linkcode NextTurn} runs on core timers before it moves to the global `setTimeout`:
+ * a process that has ticked this often is busy, its one-time 15 ms load of the Node timers
+ * layer is amortized, and from then on each turn costs a third of a timeout signal's.
+ */
+const CORE_TURNS_BEFORE_SET_TIMEOUT = 1000;
+
+/**
+ * One callback run on the next timer turn (as `setTimeout(fn, 0)`), asked for again and again:
+ * a flush tick. Its first {@link CORE_TURNS_BEFORE_SET_TIMEOUT} turns use a
+ * {@linkcode CoreTimer}, so a server's first responses never load the Node timers layer; after
+ * that it uses `setTimeout`, cheaper per turn under load. While asked for, it keeps the process
+ * alive.
+ *
+ * @example Ask for a turn while none is pending
+ * ```ts
+ * import { NextTurn } from "./core_timer.ts";
+ * let turns = 0;
+ * const tick = new NextTurn(() => turns++);
+ * if (!tick.pending) tick.schedule();
+ * if (!tick.pending) tick.schedule(); // already pending: one turn
+ * await new Promise((resolve) => setTimeout(resolve, 20));
+ * turns; // 1
+ * ```
+ */
+export class NextTurn {
+  readonly #callback: () => void;
+  readonly #core: CoreTimer;
+  #turns = 0;
+  #pending = false;
+
+  /**
+   * Creates the tick, not scheduled.
+   *
+   * @param callback Runs once per {@linkcode schedule}, on the next timer turn.
+   */
+  constructor(callback: () => void) {
+    this.#callback = callback;
+    this.#core = new CoreTimer(this.#run);
+  }
+
+  /** True between {@linkcode schedule} and the turn that runs the callback. */
+  get pending(): boolean {
+    return this.#pending;
+  }
+
+  /** Runs the callback on the next timer turn (once, however often asked before it runs). */
+  schedule(): void {
+    if (this.#pending) return;
+    this.#pending = true;
+    if (this.#turns < CORE_TURNS_BEFORE_SET_TIMEOUT) {
+      this.#turns++;
+      this.#core.start(0);
+    } else {
+      setTimeout(this.#run, 0);
+    }
+  }
+
+  readonly #run = (): void => {
+    this.#pending = false;
+    this.#callback();
+  };
 }

@@ -26,7 +26,7 @@ import { type BufferPool, stageBufferPool } from "./buffer_pool.ts";
 import { ClientDisconnectedError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
 import { isDisconnect } from "./connection_errors.ts";
-import { CoreTimer } from "./core_timer.ts";
+import { NextTurn } from "./core_timer.ts";
 import { throwSocketTimeout, withTimeout } from "./timeout.ts";
 
 const encoder = new TextEncoder();
@@ -84,7 +84,7 @@ export class WFile {
    * and loses a member with every response reallocates its table as it goes.
    */
   static #listedWriters: WFile[] = [];
-  static readonly #flushTimer = new CoreTimer(WFile.#flushListed);
+  static readonly #flushTimer = new NextTurn(WFile.#flushListed);
   #listed = false;
 
   static #flushListed(): void {
@@ -99,7 +99,7 @@ export class WFile {
   #list(): void {
     this.#listed = true;
     WFile.#listedWriters.push(this);
-    if (!WFile.#flushTimer.pending) WFile.#flushTimer.start(0);
+    WFile.#flushTimer.schedule();
   }
 
   /**

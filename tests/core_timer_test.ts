@@ -1,7 +1,7 @@
 // io/core_timer.ts: order, moves, cancellation, callbacks that re-start timers, and that
 // nothing is left scheduled (the test sanitizers do not see runtime timeout signals).
 import { assert, assertEquals } from "../deps.ts";
-import { CoreTimer, pendingCoreTimers } from "../io/core_timer.ts";
+import { CoreTimer, NextTurn, pendingCoreTimers } from "../io/core_timer.ts";
 import { withTimeout } from "../io/timeout.ts";
 
 function sleep(ms: number): Promise<void> {
@@ -145,16 +145,16 @@ Deno.test("CoreTimer: cancelled or moved timers do not keep the process alive", 
   assert(ms < 20_000, `took ${ms} ms`);
 });
 
-Deno.test("CoreTimer: a parked runtime timer is taken back, or replaced once it has fired", async () => {
+Deno.test("CoreTimer: a let-go runtime timer is taken back, or replaced once it has fired", async () => {
   let ran = 0;
   const timer = new CoreTimer(() => ran++);
   timer.start(Date.now() + 30);
-  timer.cancel(); // parks the 30 ms runtime timer
-  timer.start(Date.now() + 50); // later than the parked one: it is taken back, fires early
+  timer.cancel(); // lets the 30 ms runtime timer go, as the spare
+  timer.start(Date.now() + 50); // later than the spare: it is taken back, fires early
   await sleep(100);
   assertEquals(ran, 1);
   timer.start(Date.now() + 10);
-  timer.cancel(); // parked again, and it fires unseen meanwhile
+  timer.cancel(); // the spare again, and it fires unseen meanwhile
   await sleep(40);
   timer.start(Date.now() + 10); // must not wait on the spent signal
   await sleep(60);
@@ -168,5 +168,62 @@ Deno.test("withTimeout: leaves no timer behind, whichever way the race goes", as
   await withTimeout(Promise.reject(new RangeError("x")), 1000, () => 0).catch(() => {});
   assertEquals(pendingCoreTimers(), 0);
   assertEquals(await withTimeout(new Promise<number>(() => {}), 5, () => null), null);
+  assertEquals(pendingCoreTimers(), 0);
+});
+
+Deno.test("CoreTimer: a tick between long deadlines costs one runtime timer per tick", async () => {
+  const original = AbortSignal.timeout;
+  let created = 0;
+  AbortSignal.timeout = (ms: number) => {
+    created++;
+    return original.call(AbortSignal, ms);
+  };
+  const far = new CoreTimer(() => {});
+  try {
+    far.start(Date.now() + 60_000);
+    const ticks = 20;
+    for (let i = 0; i < ticks; i++) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      new CoreTimer(resolve).start(0);
+      await promise;
+    }
+    // One signal per tick; the far deadline's signal is kept as the spare and taken back.
+    assert(created <= ticks + 1, `${created} signals for ${ticks} ticks`);
+  } finally {
+    far.cancel();
+    AbortSignal.timeout = original;
+  }
+  assertEquals(pendingCoreTimers(), 0);
+});
+
+Deno.test("NextTurn: one run per request, core timers first, then setTimeout", async () => {
+  let runs = 0;
+  let wake: () => void = () => {};
+  const tick = new NextTurn(() => {
+    runs++;
+    wake();
+  });
+  const original = globalThis.setTimeout;
+  let globalTimers = 0;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    globalTimers++;
+    return original(...args);
+  }) as typeof setTimeout;
+  try {
+    for (let i = 0; i < 1003; i++) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      wake = resolve;
+      tick.schedule();
+      tick.schedule(); // already pending: still one run
+      assert(tick.pending);
+      await promise;
+      assert(!tick.pending);
+      if (i === 999) assertEquals(globalTimers, 0);
+    }
+  } finally {
+    globalThis.setTimeout = original;
+  }
+  assertEquals(runs, 1003);
+  assertEquals(globalTimers, 3);
   assertEquals(pendingCoreTimers(), 0);
 });
