@@ -7,7 +7,7 @@
  * `AbortSignal.timeout` for its earliest entry, so (re)starting or cancelling a timer is a
  * heap update with no allocation and no call into the runtime unless the earliest due time
  * moves earlier. A timeout signal costs more to fire than a `setTimeout` (an exception
- * object and an event: about 25 µs against 8), which matters only for a tick armed every
+ * object and an event: about 25 us against 8), which matters only for a tick armed every
  * millisecond under load: {@linkcode NextTurn} (`WFile`'s flush tick) starts on core timers
  * and moves to `setTimeout` once it has run often enough to pay for the Node timers layer.
  *
