@@ -150,7 +150,8 @@ function fire(): void {
     try {
       timer.callback();
     } catch (error) {
-      // As a throwing `setTimeout` callback: reported, and the other timers still run.
+      // As from a `setTimeout` callback: an uncaught error (the process ends unless an `error`
+      // listener prevents it; then the other due timers still run).
       reportError(error);
     }
   }
