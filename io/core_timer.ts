@@ -33,11 +33,11 @@ const heap: CoreTimer[] = [];
  * one timed read after another, then costs a listener, not a signal.
  */
 let live: AbortSignal | null = null;
-/** When {@linkcode live} fires (ms since the epoch), or `Infinity` when there is none. */
+/** When {@linkcode live} fires (`performance.now()` ms), or `Infinity` when there is none. */
 let liveFor = Infinity;
 /** The last live signal let go (unref'd, it may have fired since), or null. */
 let spare: AbortSignal | null = null;
-/** When {@linkcode spare} fires (ms since the epoch). */
+/** When {@linkcode spare} fires (ms on the `performance.now()` clock). */
 let spareFor = Infinity;
 
 function less(a: CoreTimer, b: CoreTimer): boolean {
@@ -116,7 +116,7 @@ function arm(): void {
     live.addEventListener("abort", fire);
     return;
   }
-  const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(1, Math.ceil(due - Date.now())));
+  const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(1, Math.ceil(due - performance.now())));
   liveFor = due;
   live = AbortSignal.timeout(delay);
   live.addEventListener("abort", fire);
@@ -135,7 +135,7 @@ const dueNow: CoreTimer[] = [];
 function fire(): void {
   live = null;
   liveFor = Infinity;
-  const now = Date.now();
+  const now = performance.now();
   while (heap.length > 0 && heap[0].due <= now) {
     const timer = heap[0];
     removeAt(0);
@@ -170,16 +170,16 @@ function fire(): void {
  * import { CoreTimer } from "./core_timer.ts";
  * let fired = 0;
  * const timer = new CoreTimer(() => fired++);
- * timer.start(Date.now() + 5);
+ * timer.start(performance.now() + 5);
  * const cancelled = new CoreTimer(() => fired += 100);
- * cancelled.start(Date.now() + 5);
+ * cancelled.start(performance.now() + 5);
  * cancelled.cancel();
  * await new Promise((resolve) => setTimeout(resolve, 30));
  * fired; // 1
  * ```
  */
 export class CoreTimer {
-  /** When the timer comes due (ms since the epoch), or `Infinity` when it is not started. */
+  /** When the timer comes due (`performance.now()` ms), or `Infinity` when not started. */
   due = Infinity;
   /** Its slot in the shared heap, -1 when not started, -2 while about to run (internal). */
   slot = -1;
@@ -205,7 +205,7 @@ export class CoreTimer {
    * Starts the timer, or moves it if already started: its callback runs once at or after
    * `due` (never sooner than the runtime's next timer turn, as `setTimeout(fn, 0)`).
    *
-   * @param due Milliseconds since the epoch.
+   * @param due Milliseconds on the `performance.now()` clock (monotonic, as `setTimeout` counts).
    */
   start(due: number): void {
     if (due !== due) due = 0; // NaN: as `setTimeout` takes it, at once

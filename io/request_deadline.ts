@@ -12,7 +12,7 @@
  * import { RequestDeadline } from "./request_deadline.ts";
  * let fired = false;
  * const deadline = new RequestDeadline(() => fired = true);
- * deadline.set(Date.now() + 10);
+ * deadline.set(performance.now() + 10);
  * await new Promise((resolve) => setTimeout(resolve, 30));
  * fired; // true
  * deadline.stop();
@@ -33,8 +33,8 @@ import { CoreTimer } from "./core_timer.ts";
  * const deadline = new RequestDeadline(() => {
  *   throw new Error("not reached");
  * });
- * deadline.set(Date.now() + 1000);
- * deadline.set(Date.now() + 5000);
+ * deadline.set(performance.now() + 1000);
+ * deadline.set(performance.now() + 5000);
  * deadline.clear();
  * deadline.stop();
  * ```
@@ -54,7 +54,7 @@ export class RequestDeadline {
     this.#timer = new CoreTimer(this.#fire);
   }
 
-  /** The deadline in ms since the epoch, or `Infinity` when none is set. */
+  /** The deadline (ms on the `performance.now()` clock), or `Infinity` when none is set. */
   get at(): number {
     return this.#deadline;
   }
@@ -62,7 +62,7 @@ export class RequestDeadline {
   /**
    * Sets the deadline.
    *
-   * @param at Milliseconds since the epoch.
+   * @param at Milliseconds on the `performance.now()` clock.
    */
   set(at: number): void {
     this.#deadline = at;
@@ -84,7 +84,7 @@ export class RequestDeadline {
   readonly #fire = (): void => {
     const deadline = this.#deadline;
     if (deadline === Infinity) return;
-    if (Date.now() >= deadline) {
+    if (performance.now() >= deadline) {
       this.#deadline = Infinity;
       this.#onExpire();
     } else {

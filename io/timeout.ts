@@ -59,7 +59,7 @@ export function withTimeout<T, U>(
         reject(error);
       }
     });
-    timer.start(Date.now() + ms);
+    timer.start(performance.now() + ms);
     pending.then(
       (value) => {
         timer.cancel();

@@ -10,7 +10,7 @@ function sleep(ms: number): Promise<void> {
 
 Deno.test("CoreTimer: timers run in due order, each once, and leave nothing pending", async () => {
   const order: number[] = [];
-  const now = Date.now();
+  const now = performance.now();
   const timers = [30, 10, 20, 0, 15].map((offset) => {
     const timer = new CoreTimer(() => order.push(offset));
     timer.start(now + offset);
@@ -25,9 +25,9 @@ Deno.test("CoreTimer: timers run in due order, each once, and leave nothing pend
 });
 
 Deno.test("CoreTimer: a timer never runs before its due time", async () => {
-  const due = Date.now() + 25;
+  const due = performance.now() + 25;
   let ranAt = 0;
-  new CoreTimer(() => ranAt = Date.now()).start(due);
+  new CoreTimer(() => ranAt = performance.now()).start(due);
   await sleep(70);
   assert(ranAt >= due, `ran ${due - ranAt} ms early`);
 });
@@ -37,7 +37,7 @@ Deno.test("CoreTimer: moving a timer later or earlier, and cancelling it", async
   const later = new CoreTimer(() => ran.push("later"));
   const earlier = new CoreTimer(() => ran.push("earlier"));
   const cancelled = new CoreTimer(() => ran.push("cancelled"));
-  const now = Date.now();
+  const now = performance.now();
   later.start(now + 5);
   earlier.start(now + 200);
   cancelled.start(now + 10);
@@ -73,8 +73,8 @@ Deno.test("CoreTimer: a callback may cancel or move another timer due in the sam
     second.cancel();
   });
   const third = new CoreTimer(() => ran.push("third"));
-  const mover = new CoreTimer(() => third.start(Date.now() + 30));
-  const due = Date.now() + 5;
+  const mover = new CoreTimer(() => third.start(performance.now() + 30));
+  const due = performance.now() + 5;
   first.start(due);
   second.start(due + 0.5);
   mover.start(due + 0.25);
@@ -89,7 +89,7 @@ Deno.test("CoreTimer: a callback may cancel or move another timer due in the sam
 
 Deno.test("CoreTimer: many timers started and cancelled in any order keep the heap sound", async () => {
   const ran: number[] = [];
-  const now = Date.now();
+  const now = performance.now();
   const timers: CoreTimer[] = [];
   for (let i = 0; i < 200; i++) {
     const timer = new CoreTimer(() => ran.push(i));
@@ -113,19 +113,19 @@ Deno.test("CoreTimer: many timers started and cancelled in any order keep the he
 /** Runs `body` (with `CoreTimer` imported) in a fresh process: its stdout and its run time. */
 async function runAlone(body: string): Promise<{ stdout: string; ms: number }> {
   const module = JSON.stringify(new URL("../io/core_timer.ts", import.meta.url).href);
-  const started = Date.now();
+  const started = performance.now();
   const { code, stdout } = await new Deno.Command(Deno.execPath(), {
     args: ["eval", `import { CoreTimer } from ${module};\n${body}`],
     stdout: "piped",
     stderr: "inherit",
   }).output();
   assertEquals(code, 0);
-  return { stdout: new TextDecoder().decode(stdout), ms: Date.now() - started };
+  return { stdout: new TextDecoder().decode(stdout), ms: performance.now() - started };
 }
 
 Deno.test("CoreTimer: a started timer keeps the process alive until it runs", async () => {
   const { stdout } = await runAlone(
-    `new CoreTimer(() => console.log("ran")).start(Date.now() + 200);`,
+    `new CoreTimer(() => console.log("ran")).start(performance.now() + 200);`,
   );
   assertEquals(stdout, "ran\n");
 });
@@ -134,11 +134,11 @@ Deno.test("CoreTimer: cancelled or moved timers do not keep the process alive", 
   const { stdout, ms } = await runAlone(`
     const a = new CoreTimer(() => console.log("a"));
     const b = new CoreTimer(() => console.log("b"));
-    a.start(Date.now() + 60_000);
-    b.start(Date.now() + 30_000); // supersedes a's runtime timer
-    a.start(Date.now() + 50); // and again
+    a.start(performance.now() + 60_000);
+    b.start(performance.now() + 30_000); // supersedes a's runtime timer
+    a.start(performance.now() + 50); // and again
     b.cancel();
-    a.start(Date.now() + 90_000); // later: the 50 ms runtime timer fires early, re-arms
+    a.start(performance.now() + 90_000); // later: the 50 ms runtime timer fires early, re-arms
     setTimeout(() => a.cancel(), 120);
   `);
   assertEquals(stdout, "");
@@ -148,15 +148,15 @@ Deno.test("CoreTimer: cancelled or moved timers do not keep the process alive", 
 Deno.test("CoreTimer: a let-go runtime timer is taken back, or replaced once it has fired", async () => {
   let ran = 0;
   const timer = new CoreTimer(() => ran++);
-  timer.start(Date.now() + 30);
+  timer.start(performance.now() + 30);
   timer.cancel(); // lets the 30 ms runtime timer go, as the spare
-  timer.start(Date.now() + 50); // later than the spare: it is taken back, fires early
+  timer.start(performance.now() + 50); // later than the spare: it is taken back, fires early
   await sleep(100);
   assertEquals(ran, 1);
-  timer.start(Date.now() + 10);
+  timer.start(performance.now() + 10);
   timer.cancel(); // the spare again, and it fires unseen meanwhile
   await sleep(40);
-  timer.start(Date.now() + 10); // must not wait on the spent signal
+  timer.start(performance.now() + 10); // must not wait on the spent signal
   await sleep(60);
   assertEquals(ran, 2);
   assertEquals(pendingCoreTimers(), 0);
@@ -180,7 +180,7 @@ Deno.test("CoreTimer: a tick between long deadlines costs one runtime timer per 
   };
   const far = new CoreTimer(() => {});
   try {
-    far.start(Date.now() + 60_000);
+    far.start(performance.now() + 60_000);
     const ticks = 20;
     for (let i = 0; i < ticks; i++) {
       const { promise, resolve } = Promise.withResolvers<void>();
