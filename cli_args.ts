@@ -125,7 +125,7 @@ export interface ParseOutcome<Options> {
   stoppedBy: ArgSpec<Options> | null;
 }
 
-/** Columns of the help and usage text: argparse's width on an 80-column terminal (80 − 2). */
+/** Columns of the help and usage text: argparse's width on an 80-column terminal (80 - 2). */
 const HELP_WIDTH = 78;
 /** Where help text starts at most (argparse's `max_help_position`). */
 const MAX_HELP_POSITION = 24;

@@ -22,7 +22,7 @@ export const MODULE_VERSION = "0.6";
 export const MAX_LINE_LENGTH = 65536;
 
 /**
- * Most header lines read, counting the blank line that ends the block, as CPython 3.11–3.14
+ * Most header lines read, counting the blank line that ends the block, as CPython 3.11-3.14
  * count them (`http.client._MAXHEADERS`): 100 header lines already get 431.
  * @see {@linkcode BaseHTTPRequestHandler.max_headers}
  */

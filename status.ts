@@ -177,7 +177,7 @@ const STATUS_TEXTS: ReadonlyArray<readonly [number, string, string]> = [
 ];
 
 /**
- * A record `code → [phrase, description]` for every status in {@linkcode HTTPStatus}: what
+ * A record `code -> [phrase, description]` for every status in {@linkcode HTTPStatus}: what
  * `BaseHTTPRequestHandler.responses` holds by default.
  */
 export const responses: Readonly<Record<number, StatusText>> = Object.freeze(

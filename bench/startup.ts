@@ -4,7 +4,9 @@
  * nginx, in alternating rounds so drift on a shared machine touches all alike. Each sample
  * spawns the process, then connects over raw TCP (retrying every millisecond while the port
  * refuses) and sends `GET /small.txt HTTP/1.0` until a `200` status line comes back; the
- * process is then stopped. Prints each contender's median and its ratio to the hello.
+ * process is then stopped. Prints each contender's median and its ratio to the hello, and the
+ * median CPU time the server process (all its threads) had used when the 200 arrived, which a
+ * loaded machine moves far less than the wall time (Linux only; not for nginx).
  *
  *   deno run -A bench/startup.ts [CHECKOUT...]      (default: this checkout)
  *   STARTUP_ROUNDS=15 STARTUP_PORT=18600 STARTUP_SCRIPTS=extra1.ts,extra2.ts
@@ -125,9 +127,13 @@ checkouts.forEach((dir, i) => {
 const encoder = new TextEncoder();
 const request = encoder.encode("GET /small.txt HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
 
-/** One request; true when the answer's status line says 200. */
-async function answersOk(port: number): Promise<boolean> {
+/**
+ * One request: the milliseconds from the accepted connection to the answer's status line when
+ * it says 200 (the first request's own cost, without the start before it), else null.
+ */
+async function answersOk(port: number): Promise<number | null> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const connected = performance.now();
   try {
     await conn.write(request);
     const buf = new Uint8Array(64);
@@ -137,21 +143,60 @@ async function answersOk(port: number): Promise<boolean> {
       if (n === null) break;
       got += n;
     }
-    return new TextDecoder().decode(buf.subarray(0, got)).startsWith("HTTP/1.") &&
+    const ok = new TextDecoder().decode(buf.subarray(0, got)).startsWith("HTTP/1.") &&
       new TextDecoder().decode(buf.subarray(9, 12)) === "200";
+    return ok ? performance.now() - connected : null;
   } finally {
     conn.close();
   }
 }
 
-/** Milliseconds from spawn to the first 200. */
-async function sample(contender: Contender): Promise<number> {
+/**
+ * CPU time (ms) all threads of process `pid` have run so far, from Linux's per-thread
+ * `schedstat` (nanoseconds); null where that is unavailable (another OS, or nginx, whose
+ * worker is a separate process). Unlike the wall time it hardly moves with the load of other
+ * processes on a shared machine.
+ */
+function cpuMs(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      ns += Number(Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/schedstat`).split(" ")[0]);
+    }
+    return ns / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One start: milliseconds from spawn to the first 200, of which the first request itself took
+ * `request` (from its connection), and the CPU time the server had used.
+ */
+interface Sample {
+  wall: number;
+  request: number;
+  cpu: number | null;
+}
+
+/** Spawns the contender and waits for its first 200. */
+async function sample(contender: Contender): Promise<Sample> {
   const start = performance.now();
   const child = contender.command().spawn();
+  // A box, so the narrowing of a plain `let` does not hide the callback's write.
+  const exit: { status: Deno.CommandStatus | null } = { status: null };
+  const status = child.status.then((value) => exit.status = value);
   try {
     while (performance.now() - start < ANSWER_DEADLINE_MS) {
+      if (exit.status !== null) {
+        throw new Error(`${contender.name}: exited (code ${exit.status.code}) before answering`);
+      }
       try {
-        if (await answersOk(contender.port)) return performance.now() - start;
+        const request = await answersOk(contender.port);
+        if (request !== null) {
+          const wall = performance.now() - start;
+          return { wall, request, cpu: contender.name === "nginx" ? null : cpuMs(child.pid) };
+        }
       } catch {
         // refused: not listening yet
       }
@@ -159,8 +204,8 @@ async function sample(contender: Contender): Promise<number> {
     }
     throw new Error(`${contender.name}: no 200 within ${ANSWER_DEADLINE_MS} ms`);
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
+    if (exit.status === null) child.kill("SIGTERM");
+    await status;
   }
 }
 
@@ -173,18 +218,34 @@ function median(values: number[]): number {
 try {
   for (const contender of contenders) await sample(contender); // warm-up
   const times = contenders.map((): number[] => []);
+  const cpus = contenders.map((): number[] => []);
+  const requests = contenders.map((): number[] => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < contenders.length; i++) times[i].push(await sample(contenders[i]));
+    for (let i = 0; i < contenders.length; i++) {
+      const { wall, request, cpu } = await sample(contenders[i]);
+      times[i].push(wall);
+      requests[i].push(request);
+      if (cpu !== null) cpus[i].push(cpu);
+    }
   }
   const hello = median(times[0]);
-  console.log(`spawn to first 200, ${ROUNDS} alternating rounds, median (min-max) ms:`);
+  const helloCpu = cpus[0].length > 0 ? median(cpus[0]) : NaN;
+  console.log(
+    `spawn to first 200, ${ROUNDS} alternating rounds: wall median (min-max) ms, ratio; ` +
+      `first request (connection to 200) median ms; server CPU median ms, ratio`,
+  );
   contenders.forEach((contender, i) => {
     const m = median(times[i]);
     const lo = Math.min(...times[i]);
     const hi = Math.max(...times[i]);
+    const cpu = cpus[i].length > 0 ? median(cpus[i]) : null;
+    const cpuText = cpu === null
+      ? ""
+      : `   cpu ${cpu.toFixed(1).padStart(6)}  ${(cpu / helloCpu).toFixed(2)}x`;
     console.log(
       `${contender.name.padEnd(24)} ${m.toFixed(1).padStart(7)} ` +
-        `(${lo.toFixed(1)}-${hi.toFixed(1)})  ${(m / hello).toFixed(2)}x hello`,
+        `(${lo.toFixed(1)}-${hi.toFixed(1)})  ${(m / hello).toFixed(2)}x hello` +
+        `   request ${median(requests[i]).toFixed(1).padStart(5)}${cpuText}`,
     );
   });
 } finally {

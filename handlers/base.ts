@@ -74,7 +74,7 @@ const WFILE_WRITE = WFile.prototype.write;
 /** Most methods whose `do_<METHOD>` name is kept (further ones are built per request). */
 const MAX_DISPATCH_NAMES = 64;
 /**
- * `command → "do_" + command`. The same name object each time lets V8 find the method by a
+ * `command -> "do_" + command`. The same name object each time lets V8 find the method by a
  * key it has already resolved, instead of building, hashing and looking up a new string.
  */
 const dispatchNames = new Map<string, string>();
@@ -190,7 +190,7 @@ export class BaseHTTPRequestHandler {
   default_request_version: string = "HTTP/0.9";
   /** The header container class. */
   MessageClass: new (pairs?: Iterable<[string, string]>) => HTTPMessage = HTTPMessage;
-  /** `code → [phrase, explanation]`, the defaults of status lines and error pages. */
+  /** `code -> [phrase, explanation]`, the defaults of status lines and error pages. */
   responses: Readonly<Record<number, StatusText>> = responses;
   /** English weekday abbreviations, Monday first. */
   weekdayname: readonly string[] = WEEKDAY_NAMES;

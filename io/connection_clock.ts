@@ -75,7 +75,7 @@ function secondsToMs(seconds: number | null | undefined): number | null {
  */
 export class ConnectionClock {
   readonly #drop: DropConnection;
-  readonly #acceptedAt = Date.now();
+  readonly #acceptedAt = performance.now();
   #reader: ClockedReader | null = null;
   #phase: ConnectionPhase = "new";
   #requests = 0;
@@ -141,7 +141,7 @@ export class ConnectionClock {
     } else {
       this.#phase = "idle";
       reader.onData = this.#onFirstByte;
-      if (this.#idleTimeoutMs !== null) this.#timer().set(Date.now() + this.#idleTimeoutMs);
+      if (this.#idleTimeoutMs !== null) this.#timer().set(performance.now() + this.#idleTimeoutMs);
       else this.#deadline?.clear();
     }
   }
@@ -164,7 +164,7 @@ export class ConnectionClock {
       this.#drop(false);
     } else if (this.#phase === "new") {
       const timer = this.#timer();
-      timer.set(Math.min(timer.at, Date.now() + SHUTDOWN_NEW_CONNECTION_GRACE_MS));
+      timer.set(Math.min(timer.at, performance.now() + SHUTDOWN_NEW_CONNECTION_GRACE_MS));
     }
   }
 
@@ -190,8 +190,9 @@ export class ConnectionClock {
 
   #beginHead(): void {
     this.#phase = "head";
-    if (this.#headerTimeoutMs !== null) this.#timer().set(Date.now() + this.#headerTimeoutMs);
-    else this.#deadline?.clear();
+    if (this.#headerTimeoutMs !== null) {
+      this.#timer().set(performance.now() + this.#headerTimeoutMs);
+    } else this.#deadline?.clear();
   }
 
   #timer(): RequestDeadline {

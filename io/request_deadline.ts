@@ -3,12 +3,16 @@
  * every request on a persistent connection does) costs a field write, not a new timer, so
  * the request-head and keep-alive limits add nothing to the per-request hot path.
  *
+ * The timer is a {@linkcode CoreTimer} (the runtime's core timers, not the global
+ * `setTimeout`, whose first use costs start-up about 15 ms): it does not keep the process
+ * alive, and `stop` leaves nothing scheduled.
+ *
  * @example Fire once the deadline passes
  * ```ts
  * import { RequestDeadline } from "./request_deadline.ts";
  * let fired = false;
  * const deadline = new RequestDeadline(() => fired = true);
- * deadline.set(Date.now() + 10);
+ * deadline.set(performance.now() + 10);
  * await new Promise((resolve) => setTimeout(resolve, 30));
  * fired; // true
  * deadline.stop();
@@ -16,9 +20,7 @@
  *
  * @module
  */
-
-/** The longest delay `setTimeout` takes (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_DELAY_MS = 0x7fffffff;
+import { CoreTimer } from "./core_timer.ts";
 
 /**
  * Calls `onExpire` once when the current deadline passes. The timer is armed for the
@@ -31,16 +33,15 @@ const MAX_TIMER_DELAY_MS = 0x7fffffff;
  * const deadline = new RequestDeadline(() => {
  *   throw new Error("not reached");
  * });
- * deadline.set(Date.now() + 1000);
- * deadline.set(Date.now() + 5000);
+ * deadline.set(performance.now() + 1000);
+ * deadline.set(performance.now() + 5000);
  * deadline.clear();
  * deadline.stop();
  * ```
  */
 export class RequestDeadline {
   readonly #onExpire: () => void;
-  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  #armedAt = Infinity;
+  readonly #timer: CoreTimer;
   #deadline = Infinity;
 
   /**
@@ -50,9 +51,10 @@ export class RequestDeadline {
    */
   constructor(onExpire: () => void) {
     this.#onExpire = onExpire;
+    this.#timer = new CoreTimer(this.#fire);
   }
 
-  /** The deadline in ms since the epoch, or `Infinity` when none is set. */
+  /** The deadline (ms on the `performance.now()` clock), or `Infinity` when none is set. */
   get at(): number {
     return this.#deadline;
   }
@@ -60,14 +62,12 @@ export class RequestDeadline {
   /**
    * Sets the deadline.
    *
-   * @param at Milliseconds since the epoch.
+   * @param at Milliseconds on the `performance.now()` clock.
    */
   set(at: number): void {
     this.#deadline = at;
-    if (at < this.#armedAt) {
-      clearTimeout(this.#timer);
-      this.#arm(at);
-    }
+    // A later deadline is a field write: the timer fires at the earlier time and re-arms.
+    if (at < this.#timer.due) this.#timer.start(at);
   }
 
   /** Removes the deadline (the timer, if armed, fires and does nothing). */
@@ -77,28 +77,18 @@ export class RequestDeadline {
 
   /** Removes the deadline and the timer: call when the connection ends. */
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#armedAt = Infinity;
+    this.#timer.cancel();
     this.#deadline = Infinity;
   }
 
-  #arm(at: number): void {
-    this.#armedAt = at;
-    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - Date.now()));
-    this.#timer = setTimeout(this.#fire, delay);
-  }
-
   readonly #fire = (): void => {
-    this.#timer = undefined;
-    this.#armedAt = Infinity;
     const deadline = this.#deadline;
     if (deadline === Infinity) return;
-    if (Date.now() >= deadline) {
+    if (performance.now() >= deadline) {
       this.#deadline = Infinity;
       this.#onExpire();
     } else {
-      this.#arm(deadline);
+      this.#timer.start(deadline);
     }
   };
 }

@@ -1,11 +1,14 @@
 /**
  * One way to race a promise against a timer: {@linkcode withTimeout}. The timer is always
  * cleared once the race is decided, and what a timeout means is the caller's: a sentinel
- * value, a typed error, or an action followed by a further wait.
+ * value, a typed error, or an action followed by a further wait. The timer is a
+ * {@linkcode CoreTimer} (not the global `setTimeout`, whose first use loads the Node timers
+ * layer): a timed socket read or TLS handshake on the first connection costs no start-up.
  *
  * @module
  */
 import { SocketTimeoutError } from "../errors.ts";
+import { CoreTimer } from "./core_timer.ts";
 
 /**
  * Settles as `pending` if it settles within `ms` milliseconds; otherwise as `onTimeout()`
@@ -32,6 +35,7 @@ import { SocketTimeoutError } from "../errors.ts";
  * ```ts
  * import { withTimeout } from "./timeout.ts";
  * import { SocketTimeoutError } from "../errors.ts";
+import { CoreTimer } from "./core_timer.ts";
  * import { assertRejects } from "../deps.ts";
  * await assertRejects(
  *   () => withTimeout(new Promise<number>(() => {}), 10, () => {
@@ -48,20 +52,21 @@ export function withTimeout<T, U>(
 ): Promise<T | U> {
   if (ms === null) return pending;
   return new Promise<T | U>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = new CoreTimer(() => {
       try {
         resolve(onTimeout());
       } catch (error) {
         reject(error);
       }
-    }, ms);
+    });
+    timer.start(performance.now() + ms);
     pending.then(
       (value) => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve(value);
       },
       (error) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(error);
       },
     );

@@ -26,6 +26,7 @@ import { type BufferPool, stageBufferPool } from "./buffer_pool.ts";
 import { ClientDisconnectedError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
 import { isDisconnect } from "./connection_errors.ts";
+import { NextTurn } from "./core_timer.ts";
 import { throwSocketTimeout, withTimeout } from "./timeout.ts";
 
 const encoder = new TextEncoder();
@@ -83,11 +84,10 @@ export class WFile {
    * and loses a member with every response reallocates its table as it goes.
    */
   static #listedWriters: WFile[] = [];
-  static #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  static readonly #flushTimer = new NextTurn(WFile.#flushListed);
   #listed = false;
 
   static #flushListed(): void {
-    WFile.#flushTimer = undefined;
     const writers = WFile.#listedWriters;
     WFile.#listedWriters = [];
     for (const writer of writers) {
@@ -99,7 +99,7 @@ export class WFile {
   #list(): void {
     this.#listed = true;
     WFile.#listedWriters.push(this);
-    WFile.#flushTimer ??= setTimeout(WFile.#flushListed, 0);
+    WFile.#flushTimer.schedule();
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * Content negotiation on the `Accept` request header (RFC 9110 §12.5.1): media ranges with
+ * Content negotiation on the `Accept` request header (RFC 9110 section 12.5.1): media ranges with
  * q-values, the most specific matching range deciding an offer's quality.
  *
  * @example Pick JSON or HTML
@@ -36,7 +36,7 @@ export const MAX_MEDIA_RANGES = 64;
 /** `1`, `0.5`, `0.` or `1.000`: RFC 9110's `qvalue`. */
 const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
 
-/** A `token` (RFC 9110 §5.6.2). */
+/** A `token` (RFC 9110 section 5.6.2). */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `Accept-Encoding` (RFC 9110 §12.5.3) and the HTML test of `Accept`, parsed leniently: an
+ * `Accept-Encoding` (RFC 9110 section 12.5.3) and the HTML test of `Accept`, parsed leniently: an
  * element that does not parse is skipped, never an error, so a malformed header can only
  * mean "identity".
  *
@@ -7,12 +7,12 @@
  */
 import { isToken } from "./header_syntax.ts";
 
-/** A `qvalue`: `0`, `1` or a decimal with up to three places (RFC 9110 §12.4.2). */
+/** A `qvalue`: `0`, `1` or a decimal with up to three places (RFC 9110 section 12.4.2). */
 const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
 
 /** The weight of each coding a client named, and of `*` if it named it. */
 export interface AcceptedEncodings {
-  /** Lower-cased coding name → weight (0 to 1); the highest one wins when repeated. */
+  /** Lower-cased coding name -> weight (0 to 1); the highest one wins when repeated. */
   readonly weights: ReadonlyMap<string, number>;
   /** The weight of `*`, or null when absent. */
   readonly any: number | null;
@@ -77,7 +77,7 @@ export function parseAcceptEncoding(value: string | undefined): AcceptedEncoding
  * ```
  */
 export function codingWeight(accepted: AcceptedEncodings, coding: string): number {
-  // `x-gzip` is an alias of `gzip` (RFC 9110 §8.4.1.3).
+  // `x-gzip` is an alias of `gzip` (RFC 9110 section 8.4.1.3).
   const own = accepted.weights.get(coding) ??
     (coding === "gzip" ? accepted.weights.get("x-gzip") : undefined);
   return own ?? accepted.any ?? 0;

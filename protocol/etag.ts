@@ -1,7 +1,7 @@
 /**
- * Entity tags (RFC 9110 §8.8.3): the strong tag a file gets from its metadata, the parsing of
+ * Entity tags (RFC 9110 section 8.8.3): the strong tag a file gets from its metadata, the parsing of
  * one tag (`If-Range`, `ETag`) and of tag lists (`If-Match`, `If-None-Match`), and the strong
- * and weak comparisons of §8.8.3.2.
+ * and weak comparisons of section 8.8.3.2.
  *
  * A file's tag is strong, `"<mtime ms hex>-<size hex>"`. nginx sends the same shape with the
  * modification time in whole seconds; milliseconds are used here because a strong tag promises
@@ -11,7 +11,7 @@
  * metadata-derived tag shares that limit, and hashing the content would cost a read of the
  * whole file per change.
  *
- * Parsing never throws. A list that does not follow `"*" / #entity-tag` (RFC 9110 §13.1.1)
+ * Parsing never throws. A list that does not follow `"*" / #entity-tag` (RFC 9110 section 13.1.1)
  * as a whole is malformed and matches nothing, so a malformed `If-Match` fails and a malformed
  * `If-None-Match` lets the request through, as if no tag had matched. (Go's `checkIfMatch`
  * keeps whatever the tags before a malformed element decided; a value broken anywhere is
@@ -39,7 +39,7 @@ export interface EntityTag {
   readonly opaque: string;
 }
 
-/** An `If-Match` / `If-None-Match` value read as RFC 9110 §13.1.1 and §13.1.2 define it. */
+/** An `If-Match` / `If-None-Match` value read as RFC 9110 section 13.1.1 and section 13.1.2 define it. */
 export type EntityTagList =
   /** `*`: any current representation. */
   | { readonly kind: "any" }
@@ -48,7 +48,7 @@ export type EntityTagList =
   /** Not `"*" / #entity-tag`: matches nothing. */
   | { readonly kind: "malformed" };
 
-/** How two tags are compared (RFC 9110 §8.8.3.2). */
+/** How two tags are compared (RFC 9110 section 8.8.3.2). */
 export type EntityTagComparison = "strong" | "weak";
 
 const SPACE = 0x20;
@@ -142,7 +142,7 @@ export function parseEntityTag(value: string): EntityTag | null {
 
 /**
  * Parses an `If-Match` or `If-None-Match` value: `*`, or a comma list of entity tags where
- * spaces and tabs may surround the commas and empty elements are skipped (RFC 9110 §5.6.1).
+ * spaces and tabs may surround the commas and empty elements are skipped (RFC 9110 section 5.6.1).
  * Anything else is `malformed`. Never throws; linear in the value's length.
  *
  * @param value The field value.
@@ -188,7 +188,7 @@ export function parseEntityTagList(value: string): EntityTagList {
 }
 
 /**
- * Strong comparison (RFC 9110 §8.8.3.2): neither tag is weak and the opaque tags are equal.
+ * Strong comparison (RFC 9110 section 8.8.3.2): neither tag is weak and the opaque tags are equal.
  *
  * @param a One tag.
  * @param b The other.
@@ -207,7 +207,7 @@ export function strongMatch(a: EntityTag, b: EntityTag): boolean {
 }
 
 /**
- * Weak comparison (RFC 9110 §8.8.3.2): the opaque tags are equal, weakness ignored.
+ * Weak comparison (RFC 9110 section 8.8.3.2): the opaque tags are equal, weakness ignored.
  *
  * @param a One tag.
  * @param b The other.

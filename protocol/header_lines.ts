@@ -33,7 +33,7 @@ export const MAX_CACHED_NAMES = 64;
 /** The blank line that ends a header block. */
 const END_OF_HEADERS: Uint8Array = new Uint8Array([0x0d, 0x0a]);
 
-/** Latin-1 bytes of the concatenated parts (every character already checked ≤ U+00FF). */
+/** Latin-1 bytes of the concatenated parts (every character already checked <= U+00FF). */
 function encodeParts(parts: readonly string[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;

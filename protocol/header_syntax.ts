@@ -6,7 +6,7 @@
  * @module
  */
 
-/** `tchar` of RFC 9110 §5.6.2, by character code (0x21–0x7e minus the delimiters). */
+/** `tchar` of RFC 9110 section 5.6.2, by character code (0x21-0x7e minus the delimiters). */
 const TCHAR: readonly boolean[] = (() => {
   const table: boolean[] = new Array(128).fill(false);
   for (let c = 0x21; c < 0x7f; c++) {

@@ -62,7 +62,7 @@ const MONTHS_PER_YEAR = 12;
 /** `_parseaddr._daynames`. */
 const DAY_NAMES: readonly string[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-/** `_parseaddr._timezones`, in `±hhmm` form. */
+/** `_parseaddr._timezones`, in `+hhmm or -hhmm` form. */
 const ZONE_OFFSETS: Readonly<Record<string, number>> = {
   UT: 0,
   UTC: 0,
@@ -256,8 +256,8 @@ function daysFromCivil(year: number, month: number, day: number): number {
 /**
  * `email.utils.parsedate_to_datetime(value)` as `send_head` uses it. `null` where Python raises
  * `TypeError`, `IndexError`, `OverflowError` or `ValueError` (the header is then ignored):
- * unparsable text, a field out of `datetime`'s range (year 1–9999, real day of month, hour
- * 0–23, minute and second 0–59), or an offset of a day or more.
+ * unparsable text, a field out of `datetime`'s range (year 1-9999, real day of month, hour
+ * 0-23, minute and second 0-59), or an offset of a day or more.
  *
  * @param value The header value.
  * @returns The instant and whether its zone counts as UTC, or `null`.

@@ -1,12 +1,12 @@
 /**
  * ISO-8859-1 (latin-1) conversion, as CPython decodes request lines and headers and encodes
  * status lines and headers. (The WHATWG `TextDecoder("latin1")` is windows-1252, which maps
- * 0x80–0x9F differently, so it is not used.)
+ * 0x80-0x9F differently, so it is not used.)
  *
  * @example Round trip
  * ```ts
  * import { decodeLatin1, encodeLatin1 } from "./latin1.ts";
- * decodeLatin1(encodeLatin1("Dängerous")); // "Dängerous"
+ * decodeLatin1(encodeLatin1("D\u00e4ngerous")); // "D\u00e4ngerous"
  * ```
  *
  * @module
@@ -26,7 +26,7 @@ const DECODE_CHUNK = 8192;
  * @example
  * ```ts
  * import { decodeLatin1 } from "./latin1.ts";
- * decodeLatin1(new Uint8Array([0x47, 0xe9])); // "Gé"
+ * decodeLatin1(new Uint8Array([0x47, 0xe9])); // "G\u00e9"
  * ```
  */
 export function decodeLatin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
@@ -53,7 +53,7 @@ export function decodeLatin1(bytes: Uint8Array, start = 0, end = bytes.length): 
  * @example
  * ```ts
  * import { tryEncodeLatin1 } from "./latin1.ts";
- * tryEncodeLatin1("€"); // null
+ * tryEncodeLatin1("\u20ac"); // null
  * ```
  */
 export function tryEncodeLatin1(text: string): Uint8Array | null {
@@ -76,7 +76,7 @@ export function tryEncodeLatin1(text: string): Uint8Array | null {
  * @example
  * ```ts
  * import { encodeLatin1 } from "./latin1.ts";
- * encodeLatin1("é"); // Uint8Array [0xe9]
+ * encodeLatin1("\u00e9"); // Uint8Array [0xe9]
  * ```
  */
 export function encodeLatin1(text: string): Uint8Array {

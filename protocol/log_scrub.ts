@@ -23,7 +23,7 @@ function escapeOne(ch: string): string {
 }
 
 /**
- * Escapes U+0000–U+001F and U+007F–U+009F as `\xHH` (lower-case hex) and doubles backslashes.
+ * Escapes U+0000-U+001F and U+007F-U+009F as `\xHH` (lower-case hex) and doubles backslashes.
  *
  * @param message The log message.
  * @returns The scrubbed message.

@@ -1,10 +1,10 @@
 /**
- * The body plan of a `206` with several ranges (RFC 9110 §14.6, `multipart/byteranges`):
+ * The body plan of a `206` with several ranges (RFC 9110 section 14.6, `multipart/byteranges`):
  * the literal bytes between the parts and the file spans they frame, with the exact
  * `Content-Length` known before a byte is sent, so the I/O layer can write the head and then
  * stream each span from the open file without reading it whole.
  *
- * The body is laid out as RFC 9110 §14.6's example, each part's headers in its order:
+ * The body is laid out as RFC 9110 section 14.6's example, each part's headers in its order:
  *
  * ```text
  * --BOUNDARY\r\n

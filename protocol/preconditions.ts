@@ -9,16 +9,16 @@
  *   `If-None-Match` absent and {@linkcode isNotModified} says so (CPython's date parser and
  *   quirks); everything else is `200`. `If-Match`, `If-Unmodified-Since` and the value of
  *   `If-None-Match` are not looked at, so such a request gets Python's bytes exactly.
- * - **RFC 9110 §13.2.2**, used when `extended` is true or the request carries `Range` (a
+ * - **RFC 9110 section 13.2.2**, used when `extended` is true or the request carries `Range` (a
  *   ranged request gets new behaviour anyway, and serving a span of a file that changed under
  *   an `If-Match` or `If-Unmodified-Since` would hand the client corrupt data):
- *   1. `If-Match` present: false (strong comparison; `*` is true) → `412`.
- *   2. Else `If-Unmodified-Since` present and a valid UTC date: file modified after it → `412`.
- *   3. `If-None-Match` present: a tag matches (weak comparison) → `304` for GET and HEAD, `412`
+ *   1. `If-Match` present: false (strong comparison; `*` is true) -> `412`.
+ *   2. Else `If-Unmodified-Since` present and a valid UTC date: file modified after it -> `412`.
+ *   3. `If-None-Match` present: a tag matches (weak comparison) -> `304` for GET and HEAD, `412`
  *      for other methods.
- *   4. Else, for GET and HEAD, `If-Modified-Since` → `304` by CPython's rule, as above.
- *   5. GET or HEAD with `Range`: `If-Range` absent or true → {@linkcode parseRangeHeader}
- *      decides `206`, `416` or `200`; `If-Range` false → `200`.
+ *   4. Else, for GET and HEAD, `If-Modified-Since` -> `304` by CPython's rule, as above.
+ *   5. GET or HEAD with `Range`: `If-Range` absent or true -> {@linkcode parseRangeHeader}
+ *      decides `206`, `416` or `200`; `If-Range` false -> `200`.
  *
  * Without entity tags (`etag` null, Python's default): an `If-Match` list cannot match, so it
  * fails (`412`), while `If-Match: *` holds for the existing file; `If-None-Match` never
@@ -27,7 +27,7 @@
  * both evaluations. (`If-None-Match: *` asks "only if it does not exist"; honouring it on GET
  * without tags would turn Python's `200` into a `304`.)
  *
- * `If-Range` (RFC 9110 §13.1.5) holds when it is a strong entity tag equal to the current one
+ * `If-Range` (RFC 9110 section 13.1.5) holds when it is a strong entity tag equal to the current one
  * (a weak tag, or any tag when the file has none, never holds), or an HTTP-date in UTC whose
  * second equals the file's `Last-Modified` second exactly. A value that starts with `"` or
  * `W/` is a tag; anything else is read as a date with CPython's parser.
@@ -131,7 +131,7 @@ function isRead(method: string): boolean {
 }
 
 /**
- * `If-Unmodified-Since` (RFC 9110 §13.1.4): false when the file changed after the date. An
+ * `If-Unmodified-Since` (RFC 9110 section 13.1.4): false when the file changed after the date. An
  * invalid date, or one outside UTC (not an HTTP-date), is ignored (true).
  */
 function unmodifiedSince(value: string, lastModifiedMs: number): boolean {
@@ -140,7 +140,7 @@ function unmodifiedSince(value: string, lastModifiedMs: number): boolean {
   return lastModifiedSecond(lastModifiedMs) <= date.epochSeconds;
 }
 
-/** `If-Range` (RFC 9110 §13.1.5); see the module doc. */
+/** `If-Range` (RFC 9110 section 13.1.5); see the module doc. */
 function ifRangeHolds(value: string, current: EntityTag | null, lastModifiedMs: number): boolean {
   let first = 0;
   while (value[first] === " " || value[first] === "\t") first++;

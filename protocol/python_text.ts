@@ -81,7 +81,7 @@ export function stripLineEnds(text: string): string {
   return end === text.length ? text : text.slice(0, end);
 }
 
-/** Whether Python's `str.isprintable()` holds for one code point (exact for U+0000–U+00FF). */
+/** Whether Python's `str.isprintable()` holds for one code point (exact for U+0000-U+00FF). */
 function isPrintable(code: number): boolean {
   if (code < 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0xad) return false;
   if (code >= 0xd800 && code <= 0xdfff) return false;

@@ -1,11 +1,11 @@
 /**
- * The `Range` request header for the `bytes` unit (RFC 9110 §14.1–§14.2) read against a
- * representation's size, and the `Content-Range` values of the answer (§14.4).
+ * The `Range` request header for the `bytes` unit (RFC 9110 sections 14.1-14.2) read against a
+ * representation's size, and the `Content-Range` values of the answer (section 14.4).
  *
  * {@linkcode parseRangeHeader} answers one of three things:
  * - **ignore** (serve `200` with the whole representation): the value is not a `bytes` range
- *   set. That covers an unknown unit (§14.2 says an origin server MUST ignore it), anything the
- *   grammar rejects, a reversed `a-b` with `b < a` (§14.1.1 calls it invalid, and §14.2 lets a
+ *   set. That covers an unknown unit (section 14.2 says an origin server MUST ignore it), anything the
+ *   grammar rejects, a reversed `a-b` with `b < a` (section 14.1.1 calls it invalid, and section 14.2 lets a
  *   server ignore an invalid set), more than {@linkcode MAX_RANGES} range specs, a request
  *   whose satisfiable spans add up to more bytes than the representation holds (overlap or
  *   repetition: Go's `serveContent` and nginx both answer those with the whole file, which is
@@ -16,18 +16,18 @@
  *   is satisfiable: every `first-pos` is at or past the end and every suffix length is zero.
  * - **spans**: the satisfiable specs, each clamped to the end of the representation (`last-pos`
  *   past the end means "to the end", a suffix longer than the size means "all of it"), then
- *   sorted by start with overlapping or touching spans merged into one (§14.2 and §15.3.7.2 let
- *   a server coalesce, regardless of the order the specs came in). One span → a single-part
- *   `206`; several → `multipart/byteranges`. Unsatisfiable specs beside satisfiable ones are
- *   dropped (§14.1.1).
+ *   sorted by start with overlapping or touching spans merged into one (section 14.2 and section 15.3.7.2 let
+ *   a server coalesce, regardless of the order the specs came in). One span -> a single-part
+ *   `206`; several -> `multipart/byteranges`. Unsatisfiable specs beside satisfiable ones are
+ *   dropped (section 14.1.1).
  *
  * Syntax accepted: the unit name in any case, then `=` with no space before it; the set is a
  * comma list where spaces and tabs may surround the commas and the whole set, and empty list
- * elements (`bytes=,0-1,,2-3`) are skipped as RFC 9110 §5.6.1 asks. A range spec itself is
+ * elements (`bytes=,0-1,,2-3`) are skipped as RFC 9110 section 5.6.1 asks. A range spec itself is
  * `1*DIGIT "-" [1*DIGIT]` or `"-" 1*DIGIT` with nothing inside it; Go and nginx also accept
  * `0 - 9`, this module ignores such a header (a `200` is always a correct answer).
  *
- * Bounds: digits are read once, left to right, whatever their count; a number past 2^53 − 1
+ * Bounds: digits are read once, left to right, whatever their count; a number past 2^53 - 1
  * saturates (any real size is smaller), and two saturated numbers are compared by their
  * digits, so `a-b` with huge `a` and `b` is still told reversed or not without precision loss.
  * Work is linear in the header length and stops at the ({@linkcode MAX_RANGES} + 1)-th spec;
@@ -85,7 +85,7 @@ const EQUALS = 0x3d;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 
-/** Characters of the `bytes` unit name, lower case (the name is case-insensitive, §14.1). */
+/** Characters of the `bytes` unit name, lower case (the name is case-insensitive, section 14.1). */
 const BYTES_UNIT = "bytes";
 
 /** Setting it turns an ASCII capital into its small letter (and leaves small letters alone). */
@@ -219,7 +219,7 @@ export function parseRangeHeader(value: string, size: number): RangeSelection {
       let lastPos = Infinity; // No last-pos: to the end.
       if (lastEnd > firstEnd + 1) {
         const last = readDecimal(value, firstEnd + 1, lastEnd);
-        if (decimalLess(value, last, first)) return IGNORE; // Reversed: invalid (§14.1.1).
+        if (decimalLess(value, last, first)) return IGNORE; // Reversed: invalid (section 14.1.1).
         lastPos = last.value;
       }
       span = first.value >= size
@@ -285,7 +285,7 @@ export function formatContentRange(span: ByteSpan, size: number): string {
 }
 
 /**
- * The `Content-Range` value of a `416`: `bytes *\/SIZE` (RFC 9110 §14.4).
+ * The `Content-Range` value of a `416`: `bytes *\/SIZE` (RFC 9110 section 14.4).
  *
  * @param size The representation's length.
  * @returns The field value.

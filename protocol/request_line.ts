@@ -27,7 +27,7 @@ export interface RequestLine {
   path?: string;
   /** The version token as sent, set only once it was accepted. */
   requestVersion?: string;
-  /** True when the connection may persist (version ≥ 1.1 and protocol ≥ `HTTP/1.1`). */
+  /** True when the connection may persist (version >= 1.1 and protocol >= `HTTP/1.1`). */
   keepAlive: boolean;
   /** True for an HTTP/0.9 simple request (two words): no headers are read. */
   simple: boolean;

@@ -116,7 +116,7 @@ export class ResponseHead {
   }
 
   /**
-   * The name of the field at `index` (0 ≤ index < {@linkcode size}), as given.
+   * The name of the field at `index` (0 <= index < {@linkcode size}), as given.
    *
    * @param index The field's position.
    * @returns The name.
@@ -126,7 +126,7 @@ export class ResponseHead {
   }
 
   /**
-   * The value of the field at `index` (0 ≤ index < {@linkcode size}).
+   * The value of the field at `index` (0 <= index < {@linkcode size}).
    *
    * @param index The field's position.
    * @returns The value.

@@ -28,7 +28,7 @@ const SURROGATE_MIN = 0xd800;
 const SURROGATE_MAX = 0xdfff;
 const LOW_SURROGATE_MIN = 0xdc00;
 
-/** Characters `urlsplit` strips from the start (WHATWG C0 control or space, U+0000–U+0020). */
+/** Characters `urlsplit` strips from the start (WHATWG C0 control or space, U+0000-U+0020). */
 const C0_CONTROL_OR_SPACE_MAX = 0x20;
 
 /** Characters `urlsplit` deletes everywhere (`_UNSAFE_URL_BYTES_TO_REMOVE`). */
@@ -265,7 +265,7 @@ function unquoteWith(text: string, surrogatePass: boolean): string | null {
  * ```ts
  * import { unquote } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
- * assertEquals(unquote("/caf%C3%A9%20%zz"), "/café %zz");
+ * assertEquals(unquote("/caf%C3%A9%20%zz"), "/caf\u00e9 %zz");
  * assertEquals(unquote("/%ff.dir/"), "/\ufffd.dir/");
  * assertEquals(unquote("/%ED%A0%80"), "/\ud800");
  * ```
@@ -308,7 +308,7 @@ export function unquoteReplace(text: string): string {
  * ```ts
  * import { quote } from "./url.ts";
  * import { assertEquals } from "../deps.ts";
- * assertEquals(quote("b&<i> é.txt"), "b%26%3Ci%3E%20%C3%A9.txt");
+ * assertEquals(quote("b&<i> \u00e9.txt"), "b%26%3Ci%3E%20%C3%A9.txt");
  * assertEquals(quote("dir/~x_y-z"), "dir/~x_y-z");
  * ```
  */

@@ -83,12 +83,12 @@ const ESCAPED_BYTE_MIN = 0xdc80;
 const ESCAPED_BYTE_MAX = 0xdcff;
 
 /**
- * `text.encode("utf-8", "surrogateescape")`: U+DC80–U+DCFF become the bytes 0x80–0xFF; any other
+ * `text.encode("utf-8", "surrogateescape")`: U+DC80-U+DCFF become the bytes 0x80-0xFF; any other
  * lone surrogate makes Python raise `UnicodeEncodeError`, here a `TypeError`.
  *
  * @param text The text.
  * @returns Its bytes.
- * @throws {TypeError} A lone surrogate outside U+DC80–U+DCFF.
+ * @throws {TypeError} A lone surrogate outside U+DC80-U+DCFF.
  */
 export function encodeSurrogateEscape(text: string): Uint8Array {
   if (text.isWellFormed()) return new TextEncoder().encode(text);
@@ -220,7 +220,7 @@ export function* directoryListingPieces(
  * @param extraHtml HTML placed after the closing rule, before `</body>`: the hook for blocks
  * an option adds (an upload form); empty (the default) gives CPython's page.
  * @returns The page's bytes.
- * @throws {TypeError} If `displayPath` holds a lone surrogate outside U+DC80–U+DCFF, which
+ * @throws {TypeError} If `displayPath` holds a lone surrogate outside U+DC80-U+DCFF, which
  * CPython cannot encode either (it then drops the connection).
  *
  * @example A symlink to a directory

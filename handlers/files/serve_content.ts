@@ -6,8 +6,8 @@
  *
  * The decision is `protocol/preconditions.ts`'s {@linkcode decideContent}: with `etag` off
  * (Python's default) a request without `Range` is answered exactly as CPython 3.13 answers it
- * (`If-Modified-Since` → bare 304 unless `If-None-Match` is present, else 200); a request with
- * `Range`, or any request with `etag` on, is evaluated as RFC 9110 §13.2.2 orders it. The
+ * (`If-Modified-Since` -> bare 304 unless `If-None-Match` is present, else 200); a request with
+ * `Range`, or any request with `etag` on, is evaluated as RFC 9110 section 13.2.2 orders it. The
  * answers:
  * - 200: `Content-type`, `Content-Length`, `Last-Modified` (and with `etag`: `ETag`,
  *   `Accept-Ranges: bytes`), the whole file.
@@ -66,7 +66,7 @@ export interface ContentResponder {
   readonly error_message_format: string;
   /** `Content-Type` of error pages. */
   readonly error_content_type: string;
-  /** Status → reason phrase and explanation. */
+  /** Status -> reason phrase and explanation. */
   readonly responses: Readonly<Record<number, StatusText>>;
   /** Logs an error. */
   log_error(format: string, ...args: FormatValue[]): void;
@@ -240,7 +240,7 @@ async function answer(
       return new SegmentsSource(plan.segments, origin.file, origin.bytes);
     }
     case "not-modified":
-      // CPython's bare 304; with tags on, the tag (RFC 9110 §15.4.5).
+      // CPython's bare 304; with tags on, the tag (RFC 9110 section 15.4.5).
       responder.send_response(304);
       if (etag !== null) sendEntityTag(responder, etag);
       await responder.end_headers();

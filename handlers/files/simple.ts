@@ -1,7 +1,7 @@
 /**
  * `SimpleHTTPRequestHandler`: serves files and directory listings from a directory, with
  * CPython 3.13's exact answers (301 for directories without a trailing slash, index pages,
- * listings, `If-Modified-Since` → 304, `404 File not found`), streaming file bodies so memory
+ * listings, `If-Modified-Since` -> 304, `404 File not found`), streaming file bodies so memory
  * stays flat whatever the file size.
  *
  * Permissions: `--allow-read` for the served directory (and `--allow-net` for the server).
@@ -112,14 +112,14 @@ const enum Answer {
 
 /** A lone UTF-16 surrogate (what `unquote(..., errors="surrogatepass")` can produce). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-/** A lone surrogate that `surrogateescape` cannot encode (anything but U+DC80–U+DCFF). */
+/** A lone surrogate that `surrogateescape` cannot encode (anything but U+DC80-U+DCFF). */
 const UNENCODABLE_SURROGATE =
   /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udc7f\udd00-\udfff]/;
 
 /**
  * Why Python's `os` functions could not even try `path`: `"value"` where they raise
  * `ValueError` (a NUL byte, or a surrogate the file system encoding cannot encode), `"bytes"`
- * where the path names raw undecodable bytes (U+DC80–U+DCFF under `surrogateescape`), which
+ * where the path names raw undecodable bytes (U+DC80-U+DCFF under `surrogateescape`), which
  * Deno cannot represent (it would replace the surrogate with U+FFFD and open another file);
  * null for an ordinary path.
  */
@@ -301,7 +301,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   override server_version: string = `SimpleHTTP/${MODULE_VERSION}`;
   /** File names tried, in order, when a directory is requested. */
   index_pages: readonly string[] = ["index.html", "index.htm"];
-  /** Extension → type overrides consulted before the system's MIME table. */
+  /** Extension -> type overrides consulted before the system's MIME table. */
   extensions_map: Readonly<Record<string, string>> = { ...DEFAULT_EXTENSIONS_MAP };
   /** The directory served. */
   directory: string;
@@ -346,7 +346,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   spa: string | null = null;
   /**
-   * Status → page file (under `directory` unless absolute) whose bytes `send_error` sends,
+   * Status -> page file (under `directory` unless absolute) whose bytes `send_error` sends,
    * with the error's status, instead of the HTML template (ours).
    */
   error_pages: Readonly<Record<number, string>> = {};
