@@ -10,7 +10,7 @@
  * and `node:vm` creates such a context to take it from. The switch is turned off again at once.
  *
  * Both modules are imported only on the first call (they load Deno's Node compatibility layer:
- * about 100 ms and 4–5 MiB the first time), so a server that never sees a burst never pays.
+ * about 100 ms and 4-5 MiB the first time), so a server that never sees a burst never pays.
  *
  * @module
  */

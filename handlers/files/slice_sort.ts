@@ -30,7 +30,7 @@ export const SORT_SLICE = 2048;
 export const TURN_BUDGET_MS = 10;
 
 /**
- * Calls of {@linkcode TurnPacer.tick} per clock read: `performance.now()` costs 0.1–0.3 µs,
+ * Calls of {@linkcode TurnPacer.tick} per clock read: `performance.now()` costs 0.1-0.3 us,
  * and a listing of 1,000 entries checked at every entry would spend a tenth of its time there.
  */
 export const TICKS_PER_CLOCK_READ = 32;
