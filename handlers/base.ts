@@ -104,6 +104,9 @@ function sameLines(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean 
   return true;
 }
 
+/** `sys_version`'s default: one string for every handler (a field initialiser runs per connection). */
+const SYS_VERSION = `Deno/${Deno.version.deno}`;
+
 /** The last `version_string()` result and the two parts it was made of. */
 let lastVersion = { server: "", sys: "", text: " " };
 
@@ -177,7 +180,7 @@ export interface AccessControl {
  */
 export class BaseHTTPRequestHandler {
   /** Second half of the `Server` header (`Python/3.x.y` in CPython). */
-  sys_version: string = `Deno/${Deno.version.deno}`;
+  sys_version: string = SYS_VERSION;
   /** First half of the `Server` header. */
   server_version: string = `BaseHTTP/${MODULE_VERSION}`;
   /** The `send_error` body template (Python `%(code)d`, `%(message)s`, `%(explain)s`). */
@@ -250,8 +253,20 @@ export class BaseHTTPRequestHandler {
   path: string = "";
   /** The request's version token, or the default. */
   request_version: string = "";
-  /** The request headers. */
-  headers: HTTPMessage = new HTTPMessage();
+  /** The request headers, or null until a request was parsed (see `headers`). */
+  #headers: HTTPMessage | null = null;
+
+  /**
+   * The request headers (empty until a request was parsed). Made on first use: every parsed
+   * request sets its own, so a connection that serves one request never needs an empty one.
+   */
+  get headers(): HTTPMessage {
+    return this.#headers ??= new HTTPMessage();
+  }
+
+  set headers(headers: HTTPMessage) {
+    this.#headers = headers;
+  }
 
   /** Deadlines and shutdown: drops the connection when the client is too slow. */
   readonly #clock: ConnectionClock = new ConnectionClock((lateHead) => this.#drop(lateHead));
@@ -281,7 +296,9 @@ export class BaseHTTPRequestHandler {
    * that goes away ends the run quietly; any other error is thrown to the server.
    */
   async run(): Promise<void> {
-    await this.setup();
+    // `setup()` is synchronous unless a subclass makes it wait: no turn of the event loop then.
+    const setUp = this.setup();
+    if (setUp !== undefined) await setUp;
     try {
       await this.handle();
     } catch (error) {
@@ -711,6 +728,12 @@ export class BaseHTTPRequestHandler {
    * @param size The size, or `-`.
    */
   log_request(code: number | string = "-", size: number | string = "-"): void {
+    if (this.log_message === BASE_LOG_MESSAGE) {
+      // `'"%s" %s %s' % (requestline, code, size)` is the three strings joined: one line per
+      // request without parsing the format.
+      this.#writeLogLine(`"${this.requestline}" ${code} ${size}`);
+      return;
+    }
     this.log_message('"%s" %s %s', this.requestline, String(code), String(size));
   }
 
@@ -724,7 +747,11 @@ export class BaseHTTPRequestHandler {
    * Python `%` rules and its control characters escaped. Override to silence or redirect.
    */
   log_message(format: string, ...args: FormatValue[]): void {
-    const message = percentFormat(format, args);
+    this.#writeLogLine(percentFormat(format, args));
+  }
+
+  /** Writes one log line: `<address> - - [<local time>] <message, scrubbed>`. */
+  #writeLogLine(message: string): void {
     this.log_writer(
       `${this.address_string()} - - [${this.log_date_time_string()}] ${scrubLogMessage(message)}\n`,
     );
@@ -761,3 +788,6 @@ export class BaseHTTPRequestHandler {
     return this.client_address[0];
   }
 }
+
+/** The base class's own `log_message`: while a handler has it, `log_request` skips the format. */
+const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
