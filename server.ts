@@ -77,7 +77,6 @@ export const DEFAULT_REQUEST_QUEUE_SIZE = 1024;
 
 /** What `_handle_request_noblock` returns when there is nothing left to wait for. */
 const RESOLVED: Promise<void> = Promise.resolve();
-function ignore(): void {}
 
 /** A connection accepted by a server: a TCP connection, or TLS for the HTTPS servers. */
 export type AcceptedConnection = Deno.Conn | Deno.TlsConn;
@@ -140,11 +139,12 @@ export function closesCleanly(handler: BaseHTTPRequestHandler): boolean {
   if (rfile.atEof) return true;
   if (handler.command === null) return false;
   const headers = handler.headers;
-  const length = headers.get("Content-Length");
-  if ((length !== undefined && length.trim() !== "0") || headers.get("Transfer-Encoding")) {
+  // Lower-case names: the lookup lower-cases its key, which then allocates nothing.
+  const length = headers.get("content-length");
+  if ((length !== undefined && length.trim() !== "0") || headers.get("transfer-encoding")) {
     return false;
   }
-  const connection = headers.get("Connection") ?? "";
+  const connection = headers.get("connection") ?? "";
   if (CONNECTION_CLOSE.test(connection)) return true;
   const version = handler.request_version;
   return (version === "HTTP/1.0" || version === "HTTP/0.9") &&
@@ -546,17 +546,36 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    * @returns `done`, settled the same way, once it is no longer counted.
    */
   protected trackRequest(done: Promise<void>): Promise<void> {
-    this.activeRequests.add(done);
-    if (this.activeRequests.size > this.#peakConnections) {
-      this.#peakConnections = this.activeRequests.size;
-    }
-    // `then` with one closure rather than `finally`, which allocates two closures and two
-    // more promises per connection.
+    this.#track(done);
+    // `then` rather than `finally`, which allocates two closures and two more promises.
     const untrack = () => this.#untrack(done);
     return done.then(untrack, (error) => {
       untrack();
       throw error;
     });
+  }
+
+  /**
+   * Runs a connection as a task of its own (`runRequest`), counted until it ends, and returns
+   * at once: the threading servers' `process_request`. What it throws has been through
+   * `handle_error` already and goes no further (a thread's end in Python).
+   *
+   * @param request The connection.
+   * @param client_address `(host, port)` of the client.
+   */
+  protected startRequest(request: AcceptedConnection, client_address: ClientAddress): void {
+    const done = this.runRequest(request, client_address);
+    this.#track(done);
+    const untrack = () => this.#untrack(done);
+    done.then(untrack, untrack);
+  }
+
+  /** Counts a connection in progress. */
+  #track(done: Promise<void>): void {
+    this.activeRequests.add(done);
+    if (this.activeRequests.size > this.#peakConnections) {
+      this.#peakConnections = this.activeRequests.size;
+    }
   }
 
   /** A connection counted by `trackRequest` has ended. */
@@ -599,7 +618,18 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     client_address: ClientAddress,
   ): Promise<void> {
     try {
-      await this.finish_request(request, client_address);
+      if (this.finish_request === BASE_FINISH_REQUEST) {
+        // `finish_request` inlined while not overridden: one async call less per connection.
+        const handler = this.#startHandler(request, client_address);
+        try {
+          await handler.run();
+          this.#noteCleanClose(handler, request);
+        } finally {
+          this.#handlers.delete(handler);
+        }
+      } else {
+        await this.finish_request(request, client_address);
+      }
     } catch (error) {
       if (!isDisconnect(error)) this.handle_error(request, client_address, error);
     } finally {
@@ -611,6 +641,20 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
 
   /** Constructs the handler for a connection and runs it. */
   async finish_request(request: AcceptedConnection, client_address: ClientAddress): Promise<void> {
+    const handler = this.#startHandler(request, client_address);
+    try {
+      await handler.run();
+      this.#noteCleanClose(handler, request);
+    } finally {
+      this.#handlers.delete(handler);
+    }
+  }
+
+  /** Constructs a connection's handler and counts it as running. */
+  #startHandler(
+    request: AcceptedConnection,
+    client_address: ClientAddress,
+  ): BaseHTTPRequestHandler {
     const handler: BaseHTTPRequestHandler = new this.RequestHandlerClass(
       request,
       client_address,
@@ -618,12 +662,12 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     );
     this.#handlers.add(handler);
     if (this.#draining) handler.close_when_idle();
-    try {
-      await handler.run();
-      if (closesCleanly(handler) && !("handshake" in request)) this.#cleanCloses.add(request);
-    } finally {
-      this.#handlers.delete(handler);
-    }
+    return handler;
+  }
+
+  /** After a handler ended: whether `shutdown_request` may close its connection at once. */
+  #noteCleanClose(handler: BaseHTTPRequestHandler, request: AcceptedConnection): void {
+    if (closesCleanly(handler) && !("handshake" in request)) this.#cleanCloses.add(request);
   }
 
   /**
@@ -770,7 +814,7 @@ export function ThreadingMixIn<Args extends unknown[], Server extends HTTPServer
       request: AcceptedConnection,
       client_address: ClientAddress,
     ): Promise<void> {
-      this.trackRequest(this.runRequest(request, client_address)).catch(ignore);
+      this.startRequest(request, client_address);
       return RESOLVED;
     }
 
@@ -802,3 +846,6 @@ export const ThreadingHTTPServerBase: new (
  * ```
  */
 export class ThreadingHTTPServer extends ThreadingHTTPServerBase {}
+
+/** `HTTPServer`'s own `finish_request`: while a server has it, `runRequest` runs it inline. */
+const BASE_FINISH_REQUEST = HTTPServer.prototype.finish_request;

@@ -179,42 +179,45 @@ export interface AccessControl {
  * ```
  */
 export class BaseHTTPRequestHandler {
+  // Python's class attributes, kept on the prototype (see the end of this module): a class
+  // field would be set on every handler object, one per connection. A subclass field or an
+  // assignment to an instance still overrides them.
   /** Second half of the `Server` header (`Python/3.x.y` in CPython). */
-  sys_version: string = SYS_VERSION;
+  declare sys_version: string;
   /** First half of the `Server` header. */
-  server_version: string = `BaseHTTP/${MODULE_VERSION}`;
+  declare server_version: string;
   /** The `send_error` body template (Python `%(code)d`, `%(message)s`, `%(explain)s`). */
-  error_message_format: string = DEFAULT_ERROR_MESSAGE;
+  declare error_message_format: string;
   /** `Content-Type` of `send_error` bodies. */
-  error_content_type: string = DEFAULT_ERROR_CONTENT_TYPE;
+  declare error_content_type: string;
   /** The version written in every status line; `HTTP/1.1` turns keep-alive on. */
-  protocol_version: string = "HTTP/1.0";
+  declare protocol_version: string;
   /** The version assumed until a request line names one (decides body-only errors). */
-  default_request_version: string = "HTTP/0.9";
+  declare default_request_version: string;
   /** The header container class. */
-  MessageClass: new (pairs?: Iterable<[string, string]>) => HTTPMessage = HTTPMessage;
+  declare MessageClass: new (pairs?: Iterable<[string, string]>) => HTTPMessage;
   /** `code → [phrase, explanation]`, the defaults of status lines and error pages. */
-  responses: Readonly<Record<number, StatusText>> = responses;
+  declare responses: Readonly<Record<number, StatusText>>;
   /** English weekday abbreviations, Monday first. */
-  weekdayname: readonly string[] = WEEKDAY_NAMES;
+  declare weekdayname: readonly string[];
   /** English month abbreviations, index 1 = January. */
-  monthname: readonly (string | null)[] = MONTH_NAMES;
+  declare monthname: readonly (string | null)[];
   /** Seconds a single read or write may wait before the connection is dropped; null = none. */
-  timeout: number | null = null;
+  declare timeout: number | null;
   /**
    * Set TCP_NODELAY on the connection. CPython's default is false; here it is true because
    * `wfile` already coalesces small writes, so Nagle's algorithm would only add latency.
    */
-  disable_nagle_algorithm: boolean = true;
+  declare disable_nagle_algorithm: boolean;
   /**
    * Where log lines go (not in Python, which writes to `sys.stderr`): stderr by default;
    * replace it to capture or redirect the log without overriding `log_message`.
    */
-  log_writer: (line: string) => void = writeStderr;
+  declare log_writer: (line: string) => void;
   /** Longest request or header line in bytes (CPython's 65536). */
-  max_line_length: number = MAX_LINE_LENGTH;
+  declare max_line_length: number;
   /** Most header lines, counting the blank line (CPython's 100). */
-  max_headers: number = MAX_HEADERS;
+  declare max_headers: number;
 
   /** The connection (Python's socket). */
   readonly request: ByteConnection;
@@ -300,7 +303,14 @@ export class BaseHTTPRequestHandler {
     const setUp = this.setup();
     if (setUp !== undefined) await setUp;
     try {
-      await this.handle();
+      if (this.handle === BASE_HANDLE) {
+        // `handle()` inlined while not overridden: one async call less per connection.
+        this.close_connection = true;
+        await this.handle_one_request();
+        while (!this.close_connection && !this.#clock.closing) await this.handle_one_request();
+      } else {
+        await this.handle();
+      }
     } catch (error) {
       if (!(error instanceof ClientDisconnectedError)) throw error;
       this.close_connection = true;
@@ -485,13 +495,14 @@ export class BaseHTTPRequestHandler {
 
   /** The end of `parse_request`: `Connection` and `Expect: 100-continue`. */
   #afterHeaders(): boolean | Promise<boolean> {
-    const conntype = this.headers.get("Connection", "").toLowerCase();
+    // Lower-case names: the lookup lower-cases its key, which then allocates nothing.
+    const conntype = this.headers.get("connection", "").toLowerCase();
     if (conntype === "close") {
       this.close_connection = true;
     } else if (conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1") {
       this.close_connection = false;
     }
-    const expect = this.headers.get("Expect", "").toLowerCase();
+    const expect = this.headers.get("expect", "").toLowerCase();
     if (
       expect === "100-continue" && this.protocol_version >= "HTTP/1.1" &&
       this.request_version >= "HTTP/1.1"
@@ -791,3 +802,23 @@ export class BaseHTTPRequestHandler {
 
 /** The base class's own `log_message`: while a handler has it, `log_request` skips the format. */
 const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
+/** The base class's own `handle`: while a handler has it, `run` runs its loop inline. */
+const BASE_HANDLE = BaseHTTPRequestHandler.prototype.handle;
+
+/** The defaults of the class attributes `BaseHTTPRequestHandler` declares, as in Python. */
+const BASE_PROTOTYPE = BaseHTTPRequestHandler.prototype;
+BASE_PROTOTYPE.sys_version = SYS_VERSION;
+BASE_PROTOTYPE.server_version = `BaseHTTP/${MODULE_VERSION}`;
+BASE_PROTOTYPE.error_message_format = DEFAULT_ERROR_MESSAGE;
+BASE_PROTOTYPE.error_content_type = DEFAULT_ERROR_CONTENT_TYPE;
+BASE_PROTOTYPE.protocol_version = "HTTP/1.0";
+BASE_PROTOTYPE.default_request_version = "HTTP/0.9";
+BASE_PROTOTYPE.MessageClass = HTTPMessage;
+BASE_PROTOTYPE.responses = responses;
+BASE_PROTOTYPE.weekdayname = WEEKDAY_NAMES;
+BASE_PROTOTYPE.monthname = MONTH_NAMES;
+BASE_PROTOTYPE.timeout = null;
+BASE_PROTOTYPE.disable_nagle_algorithm = true;
+BASE_PROTOTYPE.log_writer = writeStderr;
+BASE_PROTOTYPE.max_line_length = MAX_LINE_LENGTH;
+BASE_PROTOTYPE.max_headers = MAX_HEADERS;
