@@ -139,12 +139,11 @@ export function closesCleanly(handler: BaseHTTPRequestHandler): boolean {
   if (rfile.atEof) return true;
   if (handler.command === null) return false;
   const headers = handler.headers;
-  // Lower-case names: the lookup lower-cases its key, which then allocates nothing.
-  const length = headers.get("content-length");
-  if ((length !== undefined && length.trim() !== "0") || headers.get("transfer-encoding")) {
+  const length = headers.get("Content-Length");
+  if ((length !== undefined && length.trim() !== "0") || headers.get("Transfer-Encoding")) {
     return false;
   }
-  const connection = headers.get("connection") ?? "";
+  const connection = headers.get("Connection") ?? "";
   if (CONNECTION_CLOSE.test(connection)) return true;
   const version = handler.request_version;
   return (version === "HTTP/1.0" || version === "HTTP/0.9") &&
@@ -292,10 +291,10 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   /** The handlers running, for graceful shutdown. */
   readonly #handlers: Set<BaseHTTPRequestHandler> = new Set();
   /**
-   * Connections whose handler ended with nothing left to drain (see `closesCleanly`), until
-   * `shutdown_request` (or the end of `runRequest`) takes them out.
+   * Connections whose handler ended with nothing left to drain (see `closesCleanly`), found by
+   * the base `finish_request` when a subclass overrides it, until `runRequest` ends.
    */
-  readonly #cleanCloses: Set<AcceptedConnection> = new Set();
+  readonly #cleanCloses: WeakSet<AcceptedConnection> = new WeakSet();
   /** Resolves the wait of an accept loop held at `max_connections`. */
   #slotFreed: (() => void) | null = null;
   #draining = false;
@@ -617,25 +616,28 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     request: AcceptedConnection,
     client_address: ClientAddress,
   ): Promise<void> {
+    let clean = false;
     try {
       if (this.finish_request === BASE_FINISH_REQUEST) {
         // `finish_request` inlined while not overridden: one async call less per connection.
         const handler = this.#startHandler(request, client_address);
         try {
           await handler.run();
-          this.#noteCleanClose(handler, request);
+          clean = closesCleanly(handler) && !("handshake" in request);
         } finally {
           this.#handlers.delete(handler);
         }
       } else {
         await this.finish_request(request, client_address);
+        // What an overridden `finish_request` found, through the base one.
+        clean = this.#cleanCloses.delete(request);
       }
     } catch (error) {
       if (!isDisconnect(error)) this.handle_error(request, client_address, error);
     } finally {
+      this.#closingCleanly = clean ? request : null;
       this.shutdown_request(request);
-      // An overridden `shutdown_request` may not have taken it out.
-      this.#cleanCloses.delete(request);
+      this.#closingCleanly = null;
     }
   }
 
@@ -671,12 +673,20 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   }
 
   /**
+   * The connection `runRequest` is ending that can close at once (see `closesCleanly`), while
+   * it calls `shutdown_request`: a field, not a set that grows and shrinks (and reallocates)
+   * with every connection.
+   */
+  #closingCleanly: AcceptedConnection | null = null;
+
+  /**
    * Ends a connection: closes it at once when the client sends nothing more (see
    * {@linkcode closesCleanly}); otherwise half-closes, drains briefly what the client still
    * sends, and closes, so that unread input does not turn the close into a reset.
    */
   shutdown_request(request: AcceptedConnection): void {
-    if (this.#cleanCloses.delete(request)) {
+    if (this.#closingCleanly === request) {
+      this.#closingCleanly = null;
       this.close_request(request);
       return;
     }

@@ -495,14 +495,13 @@ export class BaseHTTPRequestHandler {
 
   /** The end of `parse_request`: `Connection` and `Expect: 100-continue`. */
   #afterHeaders(): boolean | Promise<boolean> {
-    // Lower-case names: the lookup lower-cases its key, which then allocates nothing.
-    const conntype = this.headers.get("connection", "").toLowerCase();
+    const conntype = this.headers.get("Connection", "").toLowerCase();
     if (conntype === "close") {
       this.close_connection = true;
     } else if (conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1") {
       this.close_connection = false;
     }
-    const expect = this.headers.get("expect", "").toLowerCase();
+    const expect = this.headers.get("Expect", "").toLowerCase();
     if (
       expect === "100-continue" && this.protocol_version >= "HTTP/1.1" &&
       this.request_version >= "HTTP/1.1"
