@@ -17,6 +17,8 @@
 #   CLOSE_ROUNDS=3 CLOSE_SECONDS=5 BENCH_CONNECTIONS=50 BENCH_PORT_BASE=18400
 #   SERVER_CPU=0 CLIENT_CPU=1  CLOSE_PROFILE=DIR (write --cpu-prof profiles of ours there)
 #   CLOSE_NGINX=0 (leave nginx out: raw loop and ours only)
+#   CLOSE_WARMUP=1 (seconds of load before each measured run, unmeasured: a fresh server's JIT
+#   compiling would otherwise count in its CPU per connection)
 set -euo pipefail
 # shellcheck source=bench/_lib.sh
 source "$(dirname "$0")/_lib.sh"
@@ -113,6 +115,10 @@ for round in $(seq "$ROUNDS"); do
     start "$i"
     p=$path
     [[ ${names[$i]} == raw || ${names[$i]} == nginx ]] && p=/
+    if [[ ${CLOSE_WARMUP:-1} != 0 ]]; then
+      taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${CLOSE_WARMUP:-1}s" \
+        -H "Connection: close" "http://127.0.0.1:$PORT$p" >/dev/null
+    fi
     before=$(cpu "$server_pid")
     out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" \
       -H "Connection: close" "http://127.0.0.1:$PORT$p")

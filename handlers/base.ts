@@ -302,6 +302,7 @@ export class BaseHTTPRequestHandler {
     // `setup()` is synchronous unless a subclass makes it wait: no turn of the event loop then.
     const setUp = this.setup();
     if (setUp !== undefined) await setUp;
+    let handled = false;
     try {
       if (this.handle === BASE_HANDLE) {
         // `handle()` inlined while not overridden: one async call less per connection.
@@ -311,12 +312,22 @@ export class BaseHTTPRequestHandler {
       } else {
         await this.handle();
       }
+      handled = true;
     } catch (error) {
       if (!(error instanceof ClientDisconnectedError)) throw error;
       this.close_connection = true;
     } finally {
       this.#clock.stop();
-      await this.finish();
+      const wfile = this.wfile;
+      if (
+        handled && this.finish === BASE_FINISH && wfile.pendingBytes === 0 && !wfile.holdsBuffer
+      ) {
+        // `finish()` inline while not overridden and nothing is left to send (the last
+        // request's flush has completed): no async call and no wait for an empty flush.
+        this.rfile.release();
+      } else {
+        await this.finish();
+      }
     }
   }
 
@@ -803,6 +814,8 @@ export class BaseHTTPRequestHandler {
 const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
 /** The base class's own `handle`: while a handler has it, `run` runs its loop inline. */
 const BASE_HANDLE = BaseHTTPRequestHandler.prototype.handle;
+/** The base class's own `finish`: while a handler has it, `run` may skip an empty flush. */
+const BASE_FINISH = BaseHTTPRequestHandler.prototype.finish;
 
 /** The defaults of the class attributes `BaseHTTPRequestHandler` declares, as in Python. */
 const BASE_PROTOTYPE = BaseHTTPRequestHandler.prototype;
