@@ -5,6 +5,8 @@
  * sockets and curl on loopback.
  */
 import { assert, assertEquals } from "../deps.ts";
+import { type AcceptedConnection, ThreadingHTTPServer } from "../server.ts";
+import type { ClientAddress } from "../types.ts";
 import { findPython313, QuietHandler, startServer } from "./_helpers.ts";
 
 const BODY = new TextEncoder().encode("x".repeat(1024));
@@ -81,37 +83,94 @@ for name, parts in scenarios.items():
 print(json.dumps(results))
 `;
 
+/**
+ * Counts the connections closed at once (`close_request` is called only for those, outside
+ * shutdown); with `hooks`, `finish_request` is overridden, so the server cannot run it inline.
+ */
+function countingServer(hooks: boolean): typeof ThreadingHTTPServer {
+  return class extends ThreadingHTTPServer {
+    override close_request(request: AcceptedConnection): void {
+      closedAtOnce++;
+      super.close_request(request);
+    }
+
+    override async finish_request(
+      request: AcceptedConnection,
+      client_address: ClientAddress,
+    ): Promise<void> {
+      if (hooks) finishRequestCalls++;
+      await super.finish_request(request, client_address);
+    }
+  };
+}
+let closedAtOnce = 0;
+let finishRequestCalls = 0;
+
+/** The handler with `handle` and `finish` overridden (so `run` takes its general path). */
+class HookedHandler extends OneKiBHandler {
+  override async handle(): Promise<void> {
+    await super.handle();
+  }
+
+  override async finish(): Promise<void> {
+    await super.finish();
+  }
+}
+
+/** Runs the CPython scenarios against a server and checks every answer arrived whole. */
+async function checkScenarios(
+  Handler: typeof OneKiBHandler,
+  Server: typeof ThreadingHTTPServer,
+): Promise<void> {
+  const running = startServer(Handler, Server);
+  try {
+    const child = new Deno.Command(findPython313() as string, {
+      args: ["-c", SCENARIOS, String(running.port)],
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const output = await child.output();
+    assert(output.success, new TextDecoder().decode(output.stderr));
+    const results = JSON.parse(new TextDecoder().decode(output.stdout)) as Record<
+      string,
+      [string, number, string | null][]
+    >;
+    for (const [name, attempts] of Object.entries(results)) {
+      for (const [statusLine, length, error] of attempts) {
+        assertEquals(error, null, `${name}: ${error}`);
+        const large = name.endsWith("large-answer");
+        const expected = name.startsWith("unread-body") && !large
+          ? "HTTP/1.0 501 Unsupported method ('POST')"
+          : "HTTP/1.0 200 OK";
+        assertEquals(statusLine, expected, name);
+        assert(large ? length > LARGE.length : length > 0, `${name}: ${length} bytes`);
+      }
+    }
+  } finally {
+    await running.stop();
+  }
+}
+
 Deno.test({
   name: "close path: CPython clients that pipeline or leave a body unread see no reset",
   ignore: findPython313() === null,
   async fn() {
-    const running = startServer(OneKiBHandler);
-    try {
-      const child = new Deno.Command(findPython313() as string, {
-        args: ["-c", SCENARIOS, String(running.port)],
-        stdout: "piped",
-        stderr: "piped",
-      });
-      const output = await child.output();
-      assert(output.success, new TextDecoder().decode(output.stderr));
-      const results = JSON.parse(new TextDecoder().decode(output.stdout)) as Record<
-        string,
-        [string, number, string | null][]
-      >;
-      for (const [name, attempts] of Object.entries(results)) {
-        for (const [statusLine, length, error] of attempts) {
-          assertEquals(error, null, `${name}: ${error}`);
-          const large = name.endsWith("large-answer");
-          const expected = name.startsWith("unread-body") && !large
-            ? "HTTP/1.0 501 Unsupported method ('POST')"
-            : "HTTP/1.0 200 OK";
-          assertEquals(statusLine, expected, name);
-          assert(large ? length > LARGE.length : length > 0, `${name}: ${length} bytes`);
-        }
-      }
-    } finally {
-      await running.stop();
-    }
+    closedAtOnce = 0;
+    await checkScenarios(OneKiBHandler, countingServer(false));
+    // The two clean scenarios, three attempts each, at least.
+    assert(closedAtOnce >= 6, `${closedAtOnce} connections closed at once`);
+  },
+});
+
+Deno.test({
+  name: "close path: the same with finish_request, handle and finish overridden",
+  ignore: findPython313() === null,
+  async fn() {
+    closedAtOnce = 0;
+    finishRequestCalls = 0;
+    await checkScenarios(HookedHandler, countingServer(true));
+    assert(finishRequestCalls >= 24, `${finishRequestCalls} finish_request calls`);
+    assert(closedAtOnce >= 6, `${closedAtOnce} connections closed at once`);
   },
 });
 
