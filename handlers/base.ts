@@ -104,7 +104,7 @@ function sameLines(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean 
   return true;
 }
 
-/** `sys_version`'s default: one string for every handler (a field initialiser runs per connection). */
+/** `sys_version`'s default, made once (`version_string` then compares one string object). */
 const SYS_VERSION = `Deno/${Deno.version.deno}`;
 
 /** The last `version_string()` result and the two parts it was made of. */
