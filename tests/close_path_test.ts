@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "../deps.ts";
 import { type AcceptedConnection, ThreadingHTTPServer } from "../server.ts";
 import type { ClientAddress } from "../types.ts";
-import { findPython313, QuietHandler, startServer } from "./_helpers.ts";
+import { findPython313, QuietHandler, rawExchange, startServer, text } from "./_helpers.ts";
 
 const BODY = new TextEncoder().encode("x".repeat(1024));
 
@@ -245,5 +245,53 @@ Deno.test("close path: a client that never closes is closed once the lingering t
       // Closed.
     }
     await running.stop();
+  }
+});
+
+Deno.test("accept loop: an asynchronous verify_request admits, refuses, or fails into handle_error", async () => {
+  const verdicts: (boolean | Error)[] = [true, false, new Error("verify failed")];
+  const errors: unknown[] = [];
+  class Verifying extends ThreadingHTTPServer {
+    override async verify_request(): Promise<boolean> {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const verdict = verdicts.shift() as boolean | Error;
+      if (verdict instanceof Error) throw verdict;
+      return verdict;
+    }
+
+    override handle_error(_request: AcceptedConnection, _client: ClientAddress, error?: unknown) {
+      errors.push(error);
+    }
+  }
+  const running = startServer(OneKiBHandler, Verifying);
+  try {
+    const request = "GET / HTTP/1.0\r\n\r\n";
+    const admitted = text(await rawExchange(running.port, request));
+    assert(admitted.startsWith("HTTP/1.0 200 OK\r\n"), admitted);
+    assertEquals((await rawExchange(running.port, request)).length, 0);
+    assertEquals((await rawExchange(running.port, request)).length, 0);
+    assertEquals(errors.length, 1);
+    assertEquals((errors[0] as Error).message, "verify failed");
+  } finally {
+    await running.stop();
+  }
+});
+
+Deno.test("accept loop: a client that connects after shutdown() is served by the next serve_forever()", async () => {
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], OneKiBHandler);
+  try {
+    const first = server.serve_forever();
+    await server.shutdown();
+    await first;
+    // The stopped loop's accept is still pending: this connection waits in it.
+    const answer = rawExchange(server.server_port, "GET / HTTP/1.0\r\n\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = server.serve_forever();
+    const response = text(await answer);
+    assert(response.startsWith("HTTP/1.0 200 OK\r\n"), response);
+    await server.shutdown();
+    await second;
+  } finally {
+    await server[Symbol.asyncDispose]();
   }
 });
