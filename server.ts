@@ -76,6 +76,9 @@ const CONNECTION_KEEP_ALIVE = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/i;
  */
 export const DEFAULT_REQUEST_QUEUE_SIZE = 1024;
 
+/** What `_handle_request_noblock` returns when there is nothing left to wait for. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** A connection accepted by a server: a TCP connection, or TLS for the HTTPS servers. */
 export type AcceptedConnection = Deno.Conn | Deno.TlsConn;
 
@@ -280,11 +283,18 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   #serving: Promise<void> | null = null;
   #stopServing: (() => void) | null = null;
   #pendingAccept: Promise<AcceptedConnection> | null = null;
+  /** Counts `serve_forever` calls: a loop left waiting on an accept by `shutdown` is stale. */
+  #generation = 0;
+  /** The generation of the loop waiting on an accept right now (0: none). */
+  #parkedGeneration = 0;
   /** Connections being handled, for `server_close` and graceful shutdown. */
   protected readonly activeRequests: Set<Promise<void>> = new Set();
   /** The handlers running, for graceful shutdown. */
   readonly #handlers: Set<BaseHTTPRequestHandler> = new Set();
-  /** Connections whose handler ended with nothing left to drain (see `closesCleanly`). */
+  /**
+   * Connections whose handler ended with nothing left to drain (see `closesCleanly`), found by
+   * the base `finish_request` when a subclass overrides it, until `runRequest` ends.
+   */
   readonly #cleanCloses: WeakSet<AcceptedConnection> = new WeakSet();
   /** Resolves the wait of an accept loop held at `max_connections`. */
   #slotFreed: (() => void) | null = null;
@@ -356,11 +366,9 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
 
   #accept(): Promise<AcceptedConnection> {
     if (this.socket === null) return Promise.reject(new Deno.errors.BadResource("not bound"));
-    if (this.#pendingAccept === null) {
-      this.#pendingAccept = this.socket.accept();
-      this.#pendingAccept.catch(() => {});
-    }
-    return this.#pendingAccept;
+    // Every caller awaits (or attaches to) the promise at once, so a failure is never
+    // unhandled; no `catch` of its own per connection.
+    return this.#pendingAccept ??= this.socket.accept();
   }
 
   /** Accepts one connection (Python `get_request`), returning it with the client's address. */
@@ -380,51 +388,63 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   async serve_forever(_poll_interval: number = 0.5): Promise<void> {
     this.#shutdownRequested = false;
     this.#draining = false;
-    // A fresh stop promise for every wait: racing one long-lived promise would leave a
-    // reaction on it per connection, each holding that race's result (the connection), for
-    // as long as the server runs (about 1 KiB per connection, found by bench/soak.ts).
-    let stopWait: (() => void) | null = null;
-    this.#stopServing = () => stopWait?.();
-    const nextStop = () =>
-      new Promise<"stop">((resolve) => {
-        stopWait = () => resolve("stop");
-      });
-    const loop = (async () => {
-      while (!this.#shutdownRequested) {
-        const stopped = nextStop();
-        if (this.activeRequests.size >= Math.max(1, this.max_connections)) {
-          // At the limit: leave further connections in the kernel's accept queue.
-          const freed = new Promise<"freed">((resolve) => {
-            this.#slotFreed = () => resolve("freed");
-          });
-          const why = await Promise.race([stopped, freed]);
-          this.#slotFreed = null;
-          if (why === "stop") break;
-          continue;
-        }
-        let next: "stop" | AcceptedConnection;
-        try {
-          next = await Promise.race([stopped, this.#accept()]);
-        } catch (error) {
-          this.#pendingAccept = null;
-          if (error instanceof Deno.errors.BadResource || this.#shutdownRequested) break;
-          if (isDisconnect(error)) continue;
-          // A TLS handshake that failed, descriptors exhausted, ...: keep serving.
-          await new Promise((resolve) => setTimeout(resolve, 10));
-          continue;
-        }
-        if (next === "stop") break;
-        this.#pendingAccept = null;
-        this.service_actions();
-        await this._handle_request_noblock(next);
-      }
-    })();
-    this.#serving = loop;
+    const generation = ++this.#generation;
+    // `shutdown` ends the wait for a connection without a promise raced against every
+    // accept: it settles `stopped` when the loop is parked on an accept (the loop, stale
+    // from then on, leaves the connection that accept brings for the next serve or for
+    // disposal); a loop busy with a connection (`HTTPServer`) sees the request when it is
+    // done, as Python's loop does.
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => stop = resolve);
+    this.#stopServing = () => {
+      if (this.#parkedGeneration === generation) stop();
+      this.#slotFreed?.();
+    };
+    const loop = this.#acceptLoop(generation);
+    const serving = Promise.race([loop, stopped]);
+    this.#serving = serving;
     try {
-      await loop;
+      await serving;
     } finally {
-      this.#serving = null;
-      this.#stopServing = null;
+      if (this.#generation === generation) {
+        this.#serving = null;
+        this.#stopServing = null;
+      }
+    }
+  }
+
+  /** The accept loop of one `serve_forever` call (`generation`). */
+  async #acceptLoop(generation: number): Promise<void> {
+    while (!this.#shutdownRequested && this.#generation === generation) {
+      if (this.activeRequests.size >= Math.max(1, this.max_connections)) {
+        // At the limit: leave further connections in the kernel's accept queue until a
+        // connection ends (or shutdown, which calls `#slotFreed` too).
+        await new Promise<void>((resolve) => this.#slotFreed = resolve);
+        this.#slotFreed = null;
+        continue;
+      }
+      let conn: AcceptedConnection;
+      this.#parkedGeneration = generation;
+      try {
+        conn = await this.#accept();
+      } catch (error) {
+        if (this.#generation !== generation) break;
+        this.#parkedGeneration = 0;
+        this.#pendingAccept = null;
+        if (error instanceof Deno.errors.BadResource || this.#shutdownRequested) break;
+        if (isDisconnect(error)) continue;
+        // A TLS handshake that failed, descriptors exhausted, ...: keep serving.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      // Stale or stopped: the connection stays pending for the next serve or for disposal.
+      if (this.#shutdownRequested || this.#generation !== generation) break;
+      this.#parkedGeneration = 0;
+      this.#pendingAccept = null;
+      this.service_actions();
+      const handled = this._handle_request_noblock(conn);
+      // The threading server returns at once: no turn of the event loop for it.
+      if (handled !== RESOLVED) await handled;
     }
   }
 
@@ -462,13 +482,39 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   /** Called when `handle_request()` times out; does nothing by default. */
   handle_timeout(): void {}
 
-  /** Verifies and processes one accepted connection. */
-  async _handle_request_noblock(conn: AcceptedConnection): Promise<void> {
+  /**
+   * Verifies and processes one accepted connection. Returns the settled promise
+   * {@linkcode RESOLVED} when nothing is left to wait for (the threading server started the
+   * connection as its own task), so the accept loop takes the next one without a turn of the
+   * event loop.
+   */
+  _handle_request_noblock(conn: AcceptedConnection): Promise<void> {
     const remote = conn.remoteAddr;
     const client: ClientAddress = [hostOf(remote), portOf(remote)];
+    let verified: boolean | Promise<boolean>;
+    try {
+      verified = this.verify_request(conn, client);
+    } catch (error) {
+      this.handle_error(conn, client, error);
+      verified = false;
+    }
+    if (verified === true) return this.process_request(conn, client);
+    if (verified === false) {
+      this.shutdown_request(conn);
+      return RESOLVED;
+    }
+    return this.#verifiedThenProcess(verified, conn, client);
+  }
+
+  /** `_handle_request_noblock` once an asynchronous `verify_request` has answered. */
+  async #verifiedThenProcess(
+    verified: Promise<boolean>,
+    conn: AcceptedConnection,
+    client: ClientAddress,
+  ): Promise<void> {
     let accepted = false;
     try {
-      accepted = await this.verify_request(conn, client);
+      accepted = await verified;
     } catch (error) {
       this.handle_error(conn, client, error);
     }
@@ -500,20 +546,48 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    * @returns `done`, settled the same way, once it is no longer counted.
    */
   protected trackRequest(done: Promise<void>): Promise<void> {
+    this.#track(done);
+    // `then` rather than `finally`, which allocates two closures and two more promises.
+    const untrack = () => this.#untrack(done);
+    return done.then(untrack, (error) => {
+      untrack();
+      throw error;
+    });
+  }
+
+  /**
+   * Runs a connection as a task of its own (`runRequest`), counted until it ends, and returns
+   * at once: the threading servers' `process_request`. What it throws has been through
+   * `handle_error` already and goes no further (a thread's end in Python).
+   *
+   * @param request The connection.
+   * @param client_address `(host, port)` of the client.
+   */
+  protected startRequest(request: AcceptedConnection, client_address: ClientAddress): void {
+    const done = this.runRequest(request, client_address);
+    this.#track(done);
+    const untrack = () => this.#untrack(done);
+    done.then(untrack, untrack);
+  }
+
+  /** Counts a connection in progress. */
+  #track(done: Promise<void>): void {
     this.activeRequests.add(done);
     if (this.activeRequests.size > this.#peakConnections) {
       this.#peakConnections = this.activeRequests.size;
     }
-    return done.finally(() => {
-      this.activeRequests.delete(done);
-      this.#slotFreed?.();
-      if (
-        this.#peakConnections >= BURST_MIN_CONNECTIONS &&
-        this.activeRequests.size * BURST_END_FRACTION <= this.#peakConnections
-      ) {
-        this.#burstEnded();
-      }
-    });
+  }
+
+  /** A connection counted by `trackRequest` has ended. */
+  #untrack(done: Promise<void>): void {
+    this.activeRequests.delete(done);
+    this.#slotFreed?.();
+    if (
+      this.#peakConnections >= BURST_MIN_CONNECTIONS &&
+      this.activeRequests.size * BURST_END_FRACTION <= this.#peakConnections
+    ) {
+      this.#burstEnded();
+    }
   }
 
   /**
@@ -544,17 +618,47 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     request: AcceptedConnection,
     client_address: ClientAddress,
   ): Promise<void> {
+    let clean = false;
     try {
-      await this.finish_request(request, client_address);
+      if (this.finish_request === BASE_FINISH_REQUEST) {
+        // `finish_request` inlined while not overridden: one async call less per connection.
+        const handler = this.#startHandler(request, client_address);
+        try {
+          await handler.run();
+          clean = closesCleanly(handler) && !("handshake" in request);
+        } finally {
+          this.#handlers.delete(handler);
+        }
+      } else {
+        await this.finish_request(request, client_address);
+        // What an overridden `finish_request` found, through the base one.
+        clean = this.#cleanCloses.delete(request);
+      }
     } catch (error) {
       if (!isDisconnect(error)) this.handle_error(request, client_address, error);
     } finally {
+      this.#closingCleanly = clean ? request : null;
       this.shutdown_request(request);
+      this.#closingCleanly = null;
     }
   }
 
   /** Constructs the handler for a connection and runs it. */
   async finish_request(request: AcceptedConnection, client_address: ClientAddress): Promise<void> {
+    const handler = this.#startHandler(request, client_address);
+    try {
+      await handler.run();
+      this.#noteCleanClose(handler, request);
+    } finally {
+      this.#handlers.delete(handler);
+    }
+  }
+
+  /** Constructs a connection's handler and counts it as running. */
+  #startHandler(
+    request: AcceptedConnection,
+    client_address: ClientAddress,
+  ): BaseHTTPRequestHandler {
     const handler: BaseHTTPRequestHandler = new this.RequestHandlerClass(
       request,
       client_address,
@@ -562,13 +666,20 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     );
     this.#handlers.add(handler);
     if (this.#draining) handler.close_when_idle();
-    try {
-      await handler.run();
-      if (closesCleanly(handler) && !("handshake" in request)) this.#cleanCloses.add(request);
-    } finally {
-      this.#handlers.delete(handler);
-    }
+    return handler;
   }
+
+  /** After a handler ended: whether `shutdown_request` may close its connection at once. */
+  #noteCleanClose(handler: BaseHTTPRequestHandler, request: AcceptedConnection): void {
+    if (closesCleanly(handler) && !("handshake" in request)) this.#cleanCloses.add(request);
+  }
+
+  /**
+   * The connection `runRequest` is ending that can close at once (see `closesCleanly`), while
+   * it calls `shutdown_request`: a field, not a set that grows and shrinks (and reallocates)
+   * with every connection.
+   */
+  #closingCleanly: AcceptedConnection | null = null;
 
   /**
    * Ends a connection: closes it at once when the client sends nothing more (see
@@ -576,7 +687,8 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    * sends, and closes, so that unread input does not turn the close into a reset.
    */
   shutdown_request(request: AcceptedConnection): void {
-    if (this.#cleanCloses.delete(request)) {
+    if (this.#closingCleanly === request) {
+      this.#closingCleanly = null;
       this.close_request(request);
       return;
     }
@@ -714,8 +826,8 @@ export function ThreadingMixIn<Args extends unknown[], Server extends HTTPServer
       request: AcceptedConnection,
       client_address: ClientAddress,
     ): Promise<void> {
-      this.trackRequest(this.runRequest(request, client_address)).catch(() => {});
-      return Promise.resolve();
+      this.startRequest(request, client_address);
+      return RESOLVED;
     }
 
     override server_close(): void | Promise<void> {
@@ -746,3 +858,6 @@ export const ThreadingHTTPServerBase: new (
  * ```
  */
 export class ThreadingHTTPServer extends ThreadingHTTPServerBase {}
+
+/** `HTTPServer`'s own `finish_request`: while a server has it, `runRequest` runs it inline. */
+const BASE_FINISH_REQUEST = HTTPServer.prototype.finish_request;

@@ -3,8 +3,11 @@
 # `Connection: close`), server pinned to one core and wrk to the other, 1 KiB answers. Compares
 # the raw `Deno.listen` read-write-close loop (`raw_loop.ts PORT 4096 close`, the floor), nginx
 # (one worker) and this server from one or more checkouts, measured in alternation rounds so
-# drift on a shared machine touches all alike; prints the median connections/s of each and its
-# ratio to the raw loop. wrk only reconnects when the answer says the connection ends (HTTP/1.0,
+# drift on a shared machine touches all alike; prints the median connections/s of each, its
+# ratio to the raw loop, and the server's CPU time per connection (user + system of the server's
+# processes from /proc/PID/stat over the run, divided by the connections wrk completed): on a
+# machine shared with other work the throughput moves with the load, the CPU per connection much
+# less. wrk only reconnects when the answer says the connection ends (HTTP/1.0,
 # or `Connection: close`), so ours runs as `python -m http.server` does, HTTP/1.0.
 #
 #   bash bench/close_path.sh [cli|base] CHECKOUT...
@@ -13,6 +16,9 @@
 #           error per request; for profiling only)
 #   CLOSE_ROUNDS=3 CLOSE_SECONDS=5 BENCH_CONNECTIONS=50 BENCH_PORT_BASE=18400
 #   SERVER_CPU=0 CLIENT_CPU=1  CLOSE_PROFILE=DIR (write --cpu-prof profiles of ours there)
+#   CLOSE_NGINX=0 (leave nginx out: raw loop and ours only)
+#   CLOSE_WARMUP=1 (seconds of load before each measured run, unmeasured: a fresh server's JIT
+#   compiling would otherwise count in its CPU per connection)
 set -euo pipefail
 # shellcheck source=bench/_lib.sh
 source "$(dirname "$0")/_lib.sh"
@@ -26,6 +32,7 @@ PORT=$((${BENCH_PORT_BASE:-18400} + 40))
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
+TICKS=$(getconf CLK_TCK)
 bench_scratch TREE close 0.5
 deno run --allow-write="$TREE" "$HERE/make_tree.ts" "$TREE" >/dev/null
 mkdir -p "$TREE/nginx"
@@ -49,6 +56,10 @@ EOF
 # names: raw nginx then one per checkout
 names=(raw nginx)
 dirs=("" "")
+if [[ ${CLOSE_NGINX:-1} == 0 ]]; then
+  names=(raw)
+  dirs=("")
+fi
 n=0
 for dir in "$@"; do
   names+=("ours$n:$(basename "$dir")")
@@ -87,27 +98,50 @@ stop() {
   sleep 0.5
 }
 
+# cpu <pid>: user + system ticks of the process and its children (nginx's worker)
+cpu() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
 path=/
 [[ $WHAT == cli ]] && path=/small.txt
-declare -A results
+declare -A results cpus
 for round in $(seq "$ROUNDS"); do
   for i in "${!names[@]}"; do
     start "$i"
     p=$path
     [[ ${names[$i]} == raw || ${names[$i]} == nginx ]] && p=/
+    if [[ ${CLOSE_WARMUP:-1} != 0 ]]; then
+      taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${CLOSE_WARMUP:-1}s" \
+        -H "Connection: close" "http://127.0.0.1:$PORT$p" >/dev/null
+    fi
+    before=$(cpu "$server_pid")
     out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" \
       -H "Connection: close" "http://127.0.0.1:$PORT$p")
+    after=$(cpu "$server_pid")
     rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    us=$(printf '%.1f' "$(echo "($after - $before) * 1000000 / $TICKS / $requests" | bc -l)")
     stop
     results[${names[$i]}]+="$rate "
-    echo "round $round ${names[$i]}: $rate req/s $(echo "$out" | grep -i 'socket errors' || true)" >&2
+    cpus[${names[$i]}]+="$us "
+    echo "round $round ${names[$i]}: $rate req/s, server $us µs CPU/conn" \
+      "$(echo "$out" | grep -i 'socket errors' || true)" >&2
   done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 raw=$(echo "${results[raw]}" | median)
-printf '| server | median conn/s | × raw loop |\n|---|---:|---:|\n'
+raw_cpu=$(echo "${cpus[raw]}" | median)
+printf '| server | median conn/s | × raw loop | server CPU µs/conn | raw loop CPU ÷ this |\n'
+printf '|---|---:|---:|---:|---:|\n'
 for name in "${names[@]}"; do
   m=$(echo "${results[$name]}" | median)
-  printf '| %s | %s | %.2f |\n' "$name" "$m" "$(echo "$m / $raw" | bc -l)"
+  c=$(echo "${cpus[$name]}" | median)
+  printf '| %s | %s | %.2f | %s | %.2f |\n' "$name" "$m" "$(echo "$m / $raw" | bc -l)" "$c" \
+    "$(echo "$raw_cpu / $c" | bc -l)"
 done

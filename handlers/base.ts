@@ -104,6 +104,9 @@ function sameLines(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean 
   return true;
 }
 
+/** `sys_version`'s default, made once (`version_string` then compares one string object). */
+const SYS_VERSION = `Deno/${Deno.version.deno}`;
+
 /** The last `version_string()` result and the two parts it was made of. */
 let lastVersion = { server: "", sys: "", text: " " };
 
@@ -176,43 +179,46 @@ export interface AccessControl {
  * ```
  */
 export class BaseHTTPRequestHandler {
+  // Python's class attributes, kept on the prototype (see the end of this module): a class
+  // field would be set on every handler object, one per connection. A subclass field or an
+  // assignment to an instance still overrides them.
   /** Second half of the `Server` header (`Python/3.x.y` in CPython). */
-  sys_version: string = `Deno/${Deno.version.deno}`;
+  declare sys_version: string;
   /** First half of the `Server` header. */
-  server_version: string = `BaseHTTP/${MODULE_VERSION}`;
+  declare server_version: string;
   /** The `send_error` body template (Python `%(code)d`, `%(message)s`, `%(explain)s`). */
-  error_message_format: string = DEFAULT_ERROR_MESSAGE;
+  declare error_message_format: string;
   /** `Content-Type` of `send_error` bodies. */
-  error_content_type: string = DEFAULT_ERROR_CONTENT_TYPE;
+  declare error_content_type: string;
   /** The version written in every status line; `HTTP/1.1` turns keep-alive on. */
-  protocol_version: string = "HTTP/1.0";
+  declare protocol_version: string;
   /** The version assumed until a request line names one (decides body-only errors). */
-  default_request_version: string = "HTTP/0.9";
+  declare default_request_version: string;
   /** The header container class. */
-  MessageClass: new (pairs?: Iterable<[string, string]>) => HTTPMessage = HTTPMessage;
+  declare MessageClass: new (pairs?: Iterable<[string, string]>) => HTTPMessage;
   /** `code -> [phrase, explanation]`, the defaults of status lines and error pages. */
-  responses: Readonly<Record<number, StatusText>> = responses;
+  declare responses: Readonly<Record<number, StatusText>>;
   /** English weekday abbreviations, Monday first. */
-  weekdayname: readonly string[] = WEEKDAY_NAMES;
+  declare weekdayname: readonly string[];
   /** English month abbreviations, index 1 = January. */
-  monthname: readonly (string | null)[] = MONTH_NAMES;
+  declare monthname: readonly (string | null)[];
   /** Seconds a single read or write may wait before the connection is dropped; null = none. */
-  timeout: number | null = null;
+  declare timeout: number | null;
   /**
    * Set TCP_NODELAY on the connection. CPython's default is false; here it is true because
    * `wfile` already coalesces small writes, so Nagle's algorithm would only add latency.
    */
-  disable_nagle_algorithm: boolean = true;
+  declare disable_nagle_algorithm: boolean;
   /**
    * Where log lines go (not in Python, which writes to `sys.stderr`): stderr by default, the
    * lines of one event-loop turn in one write (`writeLogLine` in io/stderr.ts);
    * replace it to capture or redirect the log without overriding `log_message`.
    */
-  log_writer: (line: string) => void = writeLogLine;
+  declare log_writer: (line: string) => void;
   /** Longest request or header line in bytes (CPython's 65536). */
-  max_line_length: number = MAX_LINE_LENGTH;
+  declare max_line_length: number;
   /** Most header lines, counting the blank line (CPython's 100). */
-  max_headers: number = MAX_HEADERS;
+  declare max_headers: number;
 
   /** The connection (Python's socket). */
   readonly request: ByteConnection;
@@ -251,8 +257,20 @@ export class BaseHTTPRequestHandler {
   path: string = "";
   /** The request's version token, or the default. */
   request_version: string = "";
-  /** The request headers. */
-  headers: HTTPMessage = new HTTPMessage();
+  /** The request headers, or null until a request was parsed (see `headers`). */
+  #headers: HTTPMessage | null = null;
+
+  /**
+   * The request headers (empty until a request was parsed). Made on first use: every parsed
+   * request sets its own, so a connection that serves one request never needs an empty one.
+   */
+  get headers(): HTTPMessage {
+    return this.#headers ??= new HTTPMessage();
+  }
+
+  set headers(headers: HTTPMessage) {
+    this.#headers = headers;
+  }
 
   /** Deadlines and shutdown: drops the connection when the client is too slow. */
   readonly #clock: ConnectionClock = new ConnectionClock((lateHead) => this.#drop(lateHead));
@@ -282,15 +300,35 @@ export class BaseHTTPRequestHandler {
    * that goes away ends the run quietly; any other error is thrown to the server.
    */
   async run(): Promise<void> {
-    await this.setup();
+    // `setup()` is synchronous unless a subclass makes it wait: no turn of the event loop then.
+    const setUp = this.setup();
+    if (setUp !== undefined) await setUp;
+    let handled = false;
     try {
-      await this.handle();
+      if (this.handle === BASE_HANDLE) {
+        // `handle()` inlined while not overridden: one async call less per connection.
+        this.close_connection = true;
+        await this.handle_one_request();
+        while (!this.close_connection && !this.#clock.closing) await this.handle_one_request();
+      } else {
+        await this.handle();
+      }
+      handled = true;
     } catch (error) {
       if (!(error instanceof ClientDisconnectedError)) throw error;
       this.close_connection = true;
     } finally {
       this.#clock.stop();
-      await this.finish();
+      const wfile = this.wfile;
+      if (
+        handled && this.finish === BASE_FINISH && wfile.pendingBytes === 0 && !wfile.holdsBuffer
+      ) {
+        // `finish()` inline while not overridden and nothing is left to send (the last
+        // request's flush has completed): no async call and no wait for an empty flush.
+        this.rfile.release();
+      } else {
+        await this.finish();
+      }
     }
   }
 
@@ -712,6 +750,12 @@ export class BaseHTTPRequestHandler {
    * @param size The size, or `-`.
    */
   log_request(code: number | string = "-", size: number | string = "-"): void {
+    if (this.log_message === BASE_LOG_MESSAGE) {
+      // `'"%s" %s %s' % (requestline, code, size)` is the three strings joined: one line per
+      // request without parsing the format.
+      this.#logLine(`"${this.requestline}" ${code} ${size}`);
+      return;
+    }
     this.log_message('"%s" %s %s', this.requestline, String(code), String(size));
   }
 
@@ -725,7 +769,11 @@ export class BaseHTTPRequestHandler {
    * Python `%` rules and its control characters escaped. Override to silence or redirect.
    */
   log_message(format: string, ...args: FormatValue[]): void {
-    const message = percentFormat(format, args);
+    this.#logLine(percentFormat(format, args));
+  }
+
+  /** Writes one log line: `<address> - - [<local time>] <message, scrubbed>`. */
+  #logLine(message: string): void {
     this.log_writer(
       `${this.address_string()} - - [${this.log_date_time_string()}] ${scrubLogMessage(message)}\n`,
     );
@@ -762,3 +810,28 @@ export class BaseHTTPRequestHandler {
     return this.client_address[0];
   }
 }
+
+/** The base class's own `log_message`: while a handler has it, `log_request` skips the format. */
+const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
+/** The base class's own `handle`: while a handler has it, `run` runs its loop inline. */
+const BASE_HANDLE = BaseHTTPRequestHandler.prototype.handle;
+/** The base class's own `finish`: while a handler has it, `run` may skip an empty flush. */
+const BASE_FINISH = BaseHTTPRequestHandler.prototype.finish;
+
+/** The defaults of the class attributes `BaseHTTPRequestHandler` declares, as in Python. */
+const BASE_PROTOTYPE = BaseHTTPRequestHandler.prototype;
+BASE_PROTOTYPE.sys_version = SYS_VERSION;
+BASE_PROTOTYPE.server_version = `BaseHTTP/${MODULE_VERSION}`;
+BASE_PROTOTYPE.error_message_format = DEFAULT_ERROR_MESSAGE;
+BASE_PROTOTYPE.error_content_type = DEFAULT_ERROR_CONTENT_TYPE;
+BASE_PROTOTYPE.protocol_version = "HTTP/1.0";
+BASE_PROTOTYPE.default_request_version = "HTTP/0.9";
+BASE_PROTOTYPE.MessageClass = HTTPMessage;
+BASE_PROTOTYPE.responses = responses;
+BASE_PROTOTYPE.weekdayname = WEEKDAY_NAMES;
+BASE_PROTOTYPE.monthname = MONTH_NAMES;
+BASE_PROTOTYPE.timeout = null;
+BASE_PROTOTYPE.disable_nagle_algorithm = true;
+BASE_PROTOTYPE.log_writer = writeLogLine;
+BASE_PROTOTYPE.max_line_length = MAX_LINE_LENGTH;
+BASE_PROTOTYPE.max_headers = MAX_HEADERS;

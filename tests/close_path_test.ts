@@ -5,7 +5,9 @@
  * sockets and curl on loopback.
  */
 import { assert, assertEquals } from "../deps.ts";
-import { findPython313, QuietHandler, startServer } from "./_helpers.ts";
+import { type AcceptedConnection, ThreadingHTTPServer } from "../server.ts";
+import type { ClientAddress } from "../types.ts";
+import { findPython313, QuietHandler, rawExchange, startServer, text } from "./_helpers.ts";
 
 const BODY = new TextEncoder().encode("x".repeat(1024));
 
@@ -81,37 +83,94 @@ for name, parts in scenarios.items():
 print(json.dumps(results))
 `;
 
+/**
+ * Counts the connections closed at once (`close_request` is called only for those, outside
+ * shutdown); with `hooks`, `finish_request` is overridden, so the server cannot run it inline.
+ */
+function countingServer(hooks: boolean): typeof ThreadingHTTPServer {
+  return class extends ThreadingHTTPServer {
+    override close_request(request: AcceptedConnection): void {
+      closedAtOnce++;
+      super.close_request(request);
+    }
+
+    override async finish_request(
+      request: AcceptedConnection,
+      client_address: ClientAddress,
+    ): Promise<void> {
+      if (hooks) finishRequestCalls++;
+      await super.finish_request(request, client_address);
+    }
+  };
+}
+let closedAtOnce = 0;
+let finishRequestCalls = 0;
+
+/** The handler with `handle` and `finish` overridden (so `run` takes its general path). */
+class HookedHandler extends OneKiBHandler {
+  override async handle(): Promise<void> {
+    await super.handle();
+  }
+
+  override async finish(): Promise<void> {
+    await super.finish();
+  }
+}
+
+/** Runs the CPython scenarios against a server and checks every answer arrived whole. */
+async function checkScenarios(
+  Handler: typeof OneKiBHandler,
+  Server: typeof ThreadingHTTPServer,
+): Promise<void> {
+  const running = startServer(Handler, Server);
+  try {
+    const child = new Deno.Command(findPython313() as string, {
+      args: ["-c", SCENARIOS, String(running.port)],
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const output = await child.output();
+    assert(output.success, new TextDecoder().decode(output.stderr));
+    const results = JSON.parse(new TextDecoder().decode(output.stdout)) as Record<
+      string,
+      [string, number, string | null][]
+    >;
+    for (const [name, attempts] of Object.entries(results)) {
+      for (const [statusLine, length, error] of attempts) {
+        assertEquals(error, null, `${name}: ${error}`);
+        const large = name.endsWith("large-answer");
+        const expected = name.startsWith("unread-body") && !large
+          ? "HTTP/1.0 501 Unsupported method ('POST')"
+          : "HTTP/1.0 200 OK";
+        assertEquals(statusLine, expected, name);
+        assert(large ? length > LARGE.length : length > 0, `${name}: ${length} bytes`);
+      }
+    }
+  } finally {
+    await running.stop();
+  }
+}
+
 Deno.test({
   name: "close path: CPython clients that pipeline or leave a body unread see no reset",
   ignore: findPython313() === null,
   async fn() {
-    const running = startServer(OneKiBHandler);
-    try {
-      const child = new Deno.Command(findPython313() as string, {
-        args: ["-c", SCENARIOS, String(running.port)],
-        stdout: "piped",
-        stderr: "piped",
-      });
-      const output = await child.output();
-      assert(output.success, new TextDecoder().decode(output.stderr));
-      const results = JSON.parse(new TextDecoder().decode(output.stdout)) as Record<
-        string,
-        [string, number, string | null][]
-      >;
-      for (const [name, attempts] of Object.entries(results)) {
-        for (const [statusLine, length, error] of attempts) {
-          assertEquals(error, null, `${name}: ${error}`);
-          const large = name.endsWith("large-answer");
-          const expected = name.startsWith("unread-body") && !large
-            ? "HTTP/1.0 501 Unsupported method ('POST')"
-            : "HTTP/1.0 200 OK";
-          assertEquals(statusLine, expected, name);
-          assert(large ? length > LARGE.length : length > 0, `${name}: ${length} bytes`);
-        }
-      }
-    } finally {
-      await running.stop();
-    }
+    closedAtOnce = 0;
+    await checkScenarios(OneKiBHandler, countingServer(false));
+    // The two clean scenarios, three attempts each, at least.
+    assert(closedAtOnce >= 6, `${closedAtOnce} connections closed at once`);
+  },
+});
+
+Deno.test({
+  name: "close path: the same with finish_request, handle and finish overridden",
+  ignore: findPython313() === null,
+  async fn() {
+    closedAtOnce = 0;
+    finishRequestCalls = 0;
+    await checkScenarios(HookedHandler, countingServer(true));
+    assert(finishRequestCalls >= 24, `${finishRequestCalls} finish_request calls`);
+    assert(closedAtOnce >= 6, `${closedAtOnce} connections closed at once`);
   },
 });
 
@@ -186,5 +245,53 @@ Deno.test("close path: a client that never closes is closed once the lingering t
       // Closed.
     }
     await running.stop();
+  }
+});
+
+Deno.test("accept loop: an asynchronous verify_request admits, refuses, or fails into handle_error", async () => {
+  const verdicts: (boolean | Error)[] = [true, false, new Error("verify failed")];
+  const errors: unknown[] = [];
+  class Verifying extends ThreadingHTTPServer {
+    override async verify_request(): Promise<boolean> {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const verdict = verdicts.shift() as boolean | Error;
+      if (verdict instanceof Error) throw verdict;
+      return verdict;
+    }
+
+    override handle_error(_request: AcceptedConnection, _client: ClientAddress, error?: unknown) {
+      errors.push(error);
+    }
+  }
+  const running = startServer(OneKiBHandler, Verifying);
+  try {
+    const request = "GET / HTTP/1.0\r\n\r\n";
+    const admitted = text(await rawExchange(running.port, request));
+    assert(admitted.startsWith("HTTP/1.0 200 OK\r\n"), admitted);
+    assertEquals((await rawExchange(running.port, request)).length, 0);
+    assertEquals((await rawExchange(running.port, request)).length, 0);
+    assertEquals(errors.length, 1);
+    assertEquals((errors[0] as Error).message, "verify failed");
+  } finally {
+    await running.stop();
+  }
+});
+
+Deno.test("accept loop: a client that connects after shutdown() is served by the next serve_forever()", async () => {
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], OneKiBHandler);
+  try {
+    const first = server.serve_forever();
+    await server.shutdown();
+    await first;
+    // The stopped loop's accept is still pending: this connection waits in it.
+    const answer = rawExchange(server.server_port, "GET / HTTP/1.0\r\n\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = server.serve_forever();
+    const response = text(await answer);
+    assert(response.startsWith("HTTP/1.0 200 OK\r\n"), response);
+    await server.shutdown();
+    await second;
+  } finally {
+    await server[Symbol.asyncDispose]();
   }
 });
