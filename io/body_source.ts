@@ -217,6 +217,18 @@ export class BytesSource implements CopyableSource {
 }
 
 /**
+ * A hold on an open file that other responses read at the same time (an entry of a server's
+ * open-file cache): a reader positions the file before every read and reads synchronously, so
+ * no other reader moves it in between, and lets go with `release` instead of closing it.
+ */
+export interface FileLease {
+  /** The open file (never closed by a reader). */
+  readonly file: Deno.FsFile;
+  /** Ends this hold on the file; called once. */
+  release(): void;
+}
+
+/**
  * A file span up to this many bytes is copied by one synchronous read and one write (a
  * page-cache copy); the small-file cache holds files up to the same size.
  */
@@ -236,7 +248,9 @@ const SYNC_READ_LIMIT_MS = 2;
  *
  * Reads are synchronous (a page-cache copy, without a hop through Deno's blocking-task pool)
  * while each takes under 2 ms; after a slower one (a cold or slow disk) the rest is read
- * asynchronously, so other connections are not held up.
+ * asynchronously, so other connections are not held up. A span of a shared file
+ * ({@linkcode FileSpanSource.shared}) positions the file before each read and reads only
+ * synchronously, since other responses read the same file between its reads.
  *
  * @example Bytes 2 to 5 of a file
  * ```ts
@@ -260,6 +274,10 @@ export class FileSpanSource implements CopyableSource {
   #remaining: number;
   #positioned: boolean;
   #readSync = true;
+  /** Whether the file is shared ({@linkcode FileSpanSource.shared}). */
+  #shared = false;
+  /** The hold on the shared file until `close` releases it. */
+  #lease: FileLease | null = null;
 
   /**
    * Creates the source (the file is closed by {@linkcode close}).
@@ -276,9 +294,26 @@ export class FileSpanSource implements CopyableSource {
     this.#positioned = start === 0;
   }
 
+  /**
+   * A span of a file other responses read too: positioned before each read, read only
+   * synchronously, and `close` releases the lease instead of closing the file.
+   *
+   * @param lease The hold on the shared file.
+   * @param start The offset of the first byte to send.
+   * @param length Bytes to send.
+   * @returns The source.
+   */
+  static shared(lease: FileLease, start: number, length: number): FileSpanSource {
+    const source = new FileSpanSource(lease.file, start, length);
+    source.#shared = true;
+    source.#lease = lease;
+    return source;
+  }
+
   /** Reads the next bytes into `p`; null once `length` bytes were read or at end of file. */
   async read(p: Uint8Array): Promise<number | null> {
     if (this.#remaining <= 0) return null;
+    if (this.#shared) return this.#readShared(p);
     if (!this.#positioned) this.#position();
     const target = p.length > this.#remaining ? p.subarray(0, this.#remaining) : p;
     let n: number | null;
@@ -321,9 +356,21 @@ export class FileSpanSource implements CopyableSource {
     return copyByReading(this, writer, scratch.take(Math.min(remaining, COPY_CHUNK_SIZE)));
   }
 
+  /** `read` of a shared file: positioned and read in one synchronous step. */
+  #readShared(p: Uint8Array): Promise<number | null> {
+    const n = this.#readSyncInto(p.length > this.#remaining ? p.subarray(0, this.#remaining) : p);
+    return Promise.resolve(n === 0 ? null : n);
+  }
+
   /** Fills `out` from the span synchronously; the bytes read (fewer when the file ended). */
   #readSyncInto(out: Uint8Array): number {
-    if (!this.#positioned) this.#position();
+    if (out.length === 0) return 0;
+    if (this.#shared) {
+      // Another response may have moved the shared file since this span's last read.
+      this.file.seekSync(this.start + this.length - this.#remaining, Deno.SeekMode.Start);
+    } else if (!this.#positioned) {
+      this.#position();
+    }
     let offset = 0;
     while (offset < out.length) {
       const n = this.file.readSync(out.subarray(offset));
@@ -335,9 +382,16 @@ export class FileSpanSource implements CopyableSource {
     return offset;
   }
 
-  /** Closes the file. */
+  /** Closes the file (or releases the shared file's lease, once). */
   close(): void {
-    this.file.close();
+    if (!this.#shared) {
+      this.file.close();
+      return;
+    }
+    const lease = this.#lease;
+    this.#remaining = 0;
+    this.#lease = null;
+    lease?.release();
   }
 
   #position(): void {
@@ -409,29 +463,43 @@ export class FileSource extends FileSpanSource {
 export class SegmentsSource implements CopyableSource {
   readonly #segments: readonly BodySegment[];
   readonly #file: Deno.FsFile | null;
+  /** The hold on a shared file the spans are read from (released by `close`), or null. */
+  #lease: FileLease | null;
+  /** Whether `#file` is shared (read through {@linkcode FileSpanSource.shared}). */
+  readonly #shared: boolean;
   readonly #content: Uint8Array | null;
   #next = 0;
   /** The piece being read by `read` (partly read), or null between pieces. */
   #current: CopyableSource | null = null;
 
   /**
-   * Creates the source (the file, if any, is closed by {@linkcode close}).
+   * Creates the source (a file of its own is closed by {@linkcode close}, a shared file's
+   * lease released).
    *
    * @param segments The pieces, in order.
-   * @param file The open file the spans are read from, or null when `content` is given.
+   * @param file The open file the spans are read from, or a lease on a file other responses
+   *   read too, or null when `content` is given.
    * @param content The file's bytes in memory, or null to read spans from `file`.
    * @throws {TypeError} Neither `file` nor `content` is given.
    */
   constructor(
     segments: readonly BodySegment[],
-    file: Deno.FsFile | null,
+    file: Deno.FsFile | FileLease | null,
     content: Uint8Array | null = null,
   ) {
     if (file === null && content === null) {
       throw new TypeError("SegmentsSource needs a file or the content in memory");
     }
     this.#segments = segments;
-    this.#file = file;
+    if (file === null || file instanceof Deno.FsFile) {
+      this.#file = file;
+      this.#lease = null;
+      this.#shared = false;
+    } else {
+      this.#file = file.file;
+      this.#lease = file;
+      this.#shared = true;
+    }
     this.#content = content;
   }
 
@@ -457,11 +525,17 @@ export class SegmentsSource implements CopyableSource {
     }
   }
 
-  /** Closes the file. */
+  /** Closes the file (or releases the shared file's lease, once). */
   close(): void {
     this.#next = this.#segments.length;
     this.#current = null;
-    this.#file?.close();
+    if (!this.#shared) {
+      this.#file?.close();
+      return;
+    }
+    const lease = this.#lease;
+    this.#lease = null;
+    lease?.release();
   }
 
   /** The source of the next piece (kept as `#current`), or null after the last. */
@@ -475,6 +549,8 @@ export class SegmentsSource implements CopyableSource {
       source = new BytesSource(
         this.#content.subarray(segment.start, segment.start + segment.length),
       );
+    } else if (this.#shared) {
+      source = FileSpanSource.shared(this.#lease as FileLease, segment.start, segment.length);
     } else {
       const file = this.#file as Deno.FsFile;
       // A span from 0 reads from where the file stands: put it at its beginning.
