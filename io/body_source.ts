@@ -43,6 +43,13 @@ export interface ByteWriter {
    * @param p The bytes.
    */
   write(p: Uint8Array): Promise<unknown>;
+  /**
+   * Room for up to `length` bytes to be filled in place and then queued by `commit`, or null
+   * (`wfile` offers its staging buffer: a small span is read straight into it).
+   */
+  reserve?(length: number): Uint8Array | null;
+  /** Queues the first `n` bytes of the room `reserve` gave. */
+  commit?(n: number): void;
 }
 
 /**
@@ -342,13 +349,23 @@ export class FileSpanSource implements CopyableSource {
 
   /**
    * Writes the rest of the span: up to {@linkcode WHOLE_READ_BYTES} by one synchronous read
-   * into `scratch` and one write (no buffer allocated per response: a byte range, a small
-   * file not taken into a cache), more through `scratch` in chunks of up to `COPY_CHUNK_SIZE`.
+   * straight into the writer's room where it offers one (`wfile`'s staging buffer, behind the
+   * head), else into `scratch` and one write (no buffer allocated per response: a byte range,
+   * a small file not taken into a cache); more through `scratch` in chunks of up to
+   * `COPY_CHUNK_SIZE`.
    */
   copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<unknown> {
     const remaining = this.#remaining;
     if (remaining <= WHOLE_READ_BYTES) {
       if (remaining <= 0) return Promise.resolve(0);
+      const room = writer.reserve?.(remaining) ?? null;
+      if (room !== null) {
+        // No buffer held across the write: many connections answering in one turn of the
+        // event loop would otherwise each take (and allocate) a copy buffer.
+        const n = this.#readSyncInto(room);
+        (writer as Required<ByteWriter>).commit(n);
+        return Promise.resolve(n);
+      }
       const buffer = scratch.take(remaining);
       const n = this.#readSyncInto(buffer.subarray(0, remaining));
       return n === 0 ? Promise.resolve(0) : writer.write(buffer.subarray(0, n));
