@@ -531,14 +531,27 @@ export class SegmentsSource implements CopyableSource {
     }
   }
 
-  /** Writes the rest, piece by piece. */
+  /** Writes the rest, piece by piece (literal bytes written as they are, without a source). */
   async copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<void> {
     const current = this.#current;
     this.#current = null;
     if (current !== null) await current.copyTo(writer, scratch);
-    for (let piece = this.#open(); piece !== null; piece = this.#open()) {
-      this.#current = null;
-      await piece.copyTo(writer, scratch);
+    const segments = this.#segments;
+    while (this.#next < segments.length) {
+      const segment = segments[this.#next];
+      if (segment.kind === "bytes") {
+        this.#next++;
+        await writer.write(segment.bytes);
+      } else if (this.#content !== null) {
+        this.#next++;
+        await writer.write(
+          this.#content.subarray(segment.start, segment.start + segment.length),
+        );
+      } else {
+        const piece = this.#open() as CopyableSource;
+        this.#current = null;
+        await piece.copyTo(writer, scratch);
+      }
     }
   }
 
