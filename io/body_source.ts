@@ -225,12 +225,21 @@ export class BytesSource implements CopyableSource {
 
 /**
  * A hold on an open file that other responses read at the same time (an entry of a server's
- * open-file cache): a reader positions the file before every read and reads synchronously, so
- * no other reader moves it in between, and lets go with `release` instead of closing it.
+ * open-file cache): a reader reads only through `readAt`, which positions and reads in one
+ * synchronous step (no other reader can move the file in between), and lets go with
+ * `release` instead of closing it.
  */
 export interface FileLease {
-  /** The open file (never closed by a reader). */
+  /** The open file (never closed nor read directly by a reader). */
   readonly file: Deno.FsFile;
+  /**
+   * Reads into `p` from byte `position` of the file, synchronously.
+   *
+   * @param p Where the bytes go.
+   * @param position The file offset of the first byte.
+   * @returns The bytes read: fewer than asked only at the end of the file, 0 past it.
+   */
+  readAt(p: Uint8Array, position: number): number;
   /** Ends this hold on the file; called once. */
   release(): void;
 }
@@ -382,17 +391,24 @@ export class FileSpanSource implements CopyableSource {
   /** Fills `out` from the span synchronously; the bytes read (fewer when the file ended). */
   #readSyncInto(out: Uint8Array): number {
     if (out.length === 0) return 0;
-    if (this.#shared) {
-      // Another response may have moved the shared file since this span's last read.
-      this.file.seekSync(this.start + this.length - this.#remaining, Deno.SeekMode.Start);
-    } else if (!this.#positioned) {
-      this.#position();
-    }
     let offset = 0;
-    while (offset < out.length) {
-      const n = this.file.readSync(out.subarray(offset));
-      if (n === null || n === 0) break;
-      offset += n;
+    const lease = this.#lease;
+    if (this.#shared) {
+      // Positioned reads: other responses move the shared file between this span's reads.
+      if (lease === null) return 0;
+      const position = this.start + this.length - this.#remaining;
+      while (offset < out.length) {
+        const n = lease.readAt(offset === 0 ? out : out.subarray(offset), position + offset);
+        if (n === 0) break;
+        offset += n;
+      }
+    } else {
+      if (!this.#positioned) this.#position();
+      while (offset < out.length) {
+        const n = this.file.readSync(out.subarray(offset));
+        if (n === null || n === 0) break;
+        offset += n;
+      }
     }
     this.#remaining -= offset;
     if (offset < out.length) this.#remaining = 0;

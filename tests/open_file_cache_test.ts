@@ -76,9 +76,9 @@ Deno.test("open-file cache: a handle is shared while the path's stat matches it"
     const cache = new OpenFileCache();
     // No connection yet: nothing is kept.
     const first = Deno.openSync(path);
-    assertEquals(cache.adopt(path, first, first.statSync()), null);
+    assertEquals(await cache.adopt(path, first, first.statSync()), null);
     cache.connectionOpened();
-    const lease = cache.adopt(path, first, first.statSync());
+    const lease = await cache.adopt(path, first, first.statSync());
     assert(lease !== null);
     assertEquals(cache.size, 1);
     const again = cache.acquire(path, Deno.statSync(path));
@@ -98,7 +98,7 @@ Deno.test("open-file cache: a handle is shared while the path's stat matches it"
       ]
     ) {
       const fresh = Deno.openSync(path);
-      const held = cache.adopt(path, fresh, fresh.statSync());
+      const held = await cache.adopt(path, fresh, fresh.statSync());
       assert(held !== null);
       held.release();
       assertEquals(cache.acquire(path, changed), null);
@@ -116,14 +116,14 @@ Deno.test("open-file cache: a stale handle in use is closed by its last user", a
     const cache = new OpenFileCache();
     cache.connectionOpened();
     const old = Deno.openSync(path);
-    const reading = cache.adopt(path, old, old.statSync());
+    const reading = await cache.adopt(path, old, old.statSync());
     assert(reading !== null);
     // The file is replaced: the next request opens the new one, the old handle leaves.
     await Deno.writeFile(`${dir}/next`, patternBytes(100_000, 3));
     await Deno.rename(`${dir}/next`, path);
     assertEquals(cache.acquire(path, Deno.statSync(path)), null);
     const fresh = Deno.openSync(path);
-    const next = cache.adopt(path, fresh, fresh.statSync());
+    const next = await cache.adopt(path, fresh, fresh.statSync());
     assert(next !== null && next.file === fresh);
     assert(isOpen(old), "still read by a response");
     reading.release();
@@ -146,7 +146,7 @@ Deno.test("open-file cache: bounded; idle handles evicted first, none kept when 
       await Deno.writeTextFile(path, String(i));
       const file = Deno.openSync(path);
       files.push(file);
-      const lease = cache.adopt(path, file, file.statSync());
+      const lease = await cache.adopt(path, file, file.statSync());
       if (i < OPEN_FILES_MAX) {
         assert(lease !== null);
         leases.push(lease);
@@ -160,7 +160,7 @@ Deno.test("open-file cache: bounded; idle handles evicted first, none kept when 
     const path = `${dir}/extra`;
     await Deno.writeTextFile(path, "x");
     const extra = Deno.openSync(path);
-    const held = cache.adopt(path, extra, extra.statSync());
+    const held = await cache.adopt(path, extra, extra.statSync());
     assert(held !== null, "an idle handle made room");
     assert(!isOpen(files[3]), "the idle one was closed");
     assertEquals(cache.size, OPEN_FILES_MAX);
@@ -185,7 +185,14 @@ Deno.test("FileSpanSource.shared: positions before every read; close releases on
     await Deno.writeFile(path, bytes);
     const file = Deno.openSync(path);
     let releases = 0;
-    const lease = { file, release: () => releases++ };
+    const lease = {
+      file,
+      readAt(p: Uint8Array, position: number): number {
+        file.seekSync(position, Deno.SeekMode.Start);
+        return file.readSync(p) ?? 0;
+      },
+      release: () => releases++,
+    };
     const a = FileSpanSource.shared(lease, 1000, 5000);
     const b = FileSpanSource.shared(lease, 150_000, 5000);
     const bufA = new Uint8Array(1000);

@@ -27,7 +27,7 @@
  * const cache = new OpenFileCache();
  * cache.connectionOpened();
  * const file = Deno.openSync(path);
- * const lease = cache.adopt(path, file, file.statSync());
+ * const lease = await cache.adopt(path, file, file.statSync());
  * assert(lease !== null);
  * lease.release();
  * const again = cache.acquire(path, Deno.statSync(path));
@@ -41,6 +41,20 @@
  * @module
  */
 import type { FileLease } from "../../io/body_source.ts";
+
+/** `node:fs`, for its positioned read (`pread`: one system call where `FsFile` needs two). */
+type NodeFs = typeof import("node:fs");
+
+/** `node:fs` once loaded; loaded with the first handle kept, so plain serving never loads it. */
+let nodeFs: NodeFs | null = null;
+let nodeFsLoading: Promise<void> | null = null;
+
+/** Loads `node:fs` once; on failure, reads stay a seek and a read of the `FsFile`. */
+function loadNodeFs(): Promise<void> {
+  return nodeFsLoading ??= import("node:fs").then((module) => {
+    nodeFs = module;
+  }, () => {});
+}
 
 /**
  * Most files one server keeps open for range answers: the large files a site's clients seek
@@ -61,6 +75,11 @@ class OpenFileEntry implements FileLease {
   readonly mode: number | null;
   readonly uid: number | null;
   readonly gid: number | null;
+  /**
+   * A second descriptor of the same file for positioned reads (`node:fs`), or -1 where
+   * `node:fs` is not loaded or the path no longer named this file when it was opened.
+   */
+  readonly #fd: number;
   /** Responses holding the handle. */
   users = 0;
   /** Still the cache's entry for its path (false once stale, evicted or cleared). */
@@ -85,6 +104,19 @@ class OpenFileEntry implements FileLease {
     this.mode = info.mode;
     this.uid = info.uid;
     this.gid = info.gid;
+    this.#fd = nodeFs === null ? -1 : openSameFile(nodeFs, path, this.dev, this.ino);
+  }
+
+  readAt(p: Uint8Array, position: number): number {
+    if (this.#fd >= 0) return (nodeFs as NodeFs).readSync(this.#fd, p, 0, p.length, position);
+    this.file.seekSync(position, Deno.SeekMode.Start);
+    return this.file.readSync(p) ?? 0;
+  }
+
+  /** Closes the file (both descriptors). */
+  close(): void {
+    this.file.close();
+    if (this.#fd >= 0) (nodeFs as NodeFs).closeSync(this.#fd);
   }
 
   /** Whether `info` describes this very file, unchanged since it was opened. */
@@ -97,6 +129,23 @@ class OpenFileEntry implements FileLease {
   release(): void {
     if (--this.users === 0) this.#onIdle(this);
   }
+}
+
+/**
+ * A descriptor of `path` opened with `node:fs` when it names the file `dev`/`ino` (the open
+ * `FsFile`), else -1.
+ */
+function openSameFile(fs: NodeFs, path: string, dev: number, ino: number): number {
+  let fd = -1;
+  try {
+    fd = fs.openSync(path, "r");
+    const stat = fs.fstatSync(fd);
+    if (stat.dev === dev && stat.ino === ino) return fd;
+  } catch {
+    // Not openable now (removed, replaced by something unreadable): the FsFile serves.
+  }
+  if (fd >= 0) fs.closeSync(fd);
+  return -1;
 }
 
 /** A `stat` result with the fields an entry's identity needs. */
@@ -162,8 +211,12 @@ export class OpenFileCache {
    * @param info `fstat` of `file`.
    * @returns The held file, or null.
    */
-  adopt(path: string, file: Deno.FsFile, info: Deno.FileInfo): FileLease | null {
+  async adopt(path: string, file: Deno.FsFile, info: Deno.FileInfo): Promise<FileLease | null> {
     if (this.#connections === 0 || !identified(info)) return null;
+    if (nodeFs === null) {
+      await loadNodeFs();
+      if (this.#connections === 0) return null;
+    }
     const previous = this.#entries.get(path);
     if (previous !== undefined) this.#retire(path, previous);
     if (this.#entries.size >= OPEN_FILES_MAX && !this.#evictIdle()) return null;
@@ -184,7 +237,7 @@ export class OpenFileCache {
    */
   readonly #idle = (entry: OpenFileEntry): void => {
     if (!entry.current) {
-      entry.file.close();
+      entry.close();
     } else if (this.#connections === 0) {
       this.#retire(entry.path, entry);
     }
@@ -194,7 +247,7 @@ export class OpenFileCache {
   #retire(path: string, entry: OpenFileEntry): void {
     this.#entries.delete(path);
     entry.current = false;
-    if (entry.users === 0) entry.file.close();
+    if (entry.users === 0) entry.close();
   }
 
   /** Closes the oldest idle entry; false when every entry is in use. */

@@ -203,7 +203,7 @@ export async function serveContent(
     const decision = decide(responder, stat, etag);
     if (stat.size > SMALL_FILE_SIZE && openFiles !== null && readsFewBytes(decision)) {
       // Kept open for the next ranges of this file; the cache closes it from now on.
-      const lease = openFiles.adopt(path, file, stat);
+      const lease = await openFiles.adopt(path, file, stat);
       if (lease !== null) {
         fileKept = true;
         return await answerShared(responder, decision, contentType, stat, etag, lease);
