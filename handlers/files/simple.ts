@@ -289,7 +289,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * Contents of small files and directory listings, reused while a fresh `stat` shows the
    * file or directory unchanged (same inode, size, modification and change time); by default
    * one cache per server, shared by its handlers. Set to null to read every file and
-   * directory from disk on every request, as CPython does.
+   * directory from disk on every request, as CPython does (null also stops range answers from
+   * reading large files through the server's open-file cache).
    */
   file_cache: FileContentCache | null;
   /** The server's memo of recent `stat` results. */
