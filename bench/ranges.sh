@@ -3,17 +3,21 @@
 # pinned to core 1, measured in alternating rounds so drift touches both alike.
 #   1. 1 KiB ranges at random offsets of a 100 MiB file (`Range: bytes=a-(a+1023)`, a random per
 #      request, from bench/ranges_random.lua);
-#   2. a 2-range request answered as multipart/byteranges (`bytes=0-1023,4096-5119`).
-# Each answer is checked once with curl first (status 206 and the bytes of the file).
+#   2. a 2-range request answered as multipart/byteranges (`bytes=0-1023,4096-5119`);
+#   3. (reference) a whole 1 KiB file without Range, the fastest file answer either server has:
+#      the ceiling a 1 KiB range can approach.
+# Each range answer is checked once with curl first (status 206 and the bytes of the file).
 #
 #   bash bench/ranges.sh [DIR]      DIR: the checkout to run (default: this one)
 #   RANGES_ROUNDS=5 RANGES_SECONDS=3 BENCH_CONNECTIONS=50 BENCH_PORT_BASE=18300 (ports +30, +31)
+#   RANGES_CASES="random multi whole"  which of the three to run, in this order
 # Needs wrk, nginx (apt-get install wrk nginx-light), taskset, curl; 127.0.0.1 only.
 set -euo pipefail
 # shellcheck source=bench/_lib.sh
 source "$(dirname "$0")/_lib.sh"
 ROOT=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 ROUNDS=${RANGES_ROUNDS:-5}
+read -r -a CASES <<<"${RANGES_CASES:-random multi whole}"
 SECONDS_EACH=${RANGES_SECONDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-50}
 PORT_OURS=$((${BENCH_PORT_BASE:-18300} + 30))
@@ -24,8 +28,9 @@ bench_scratch WORK ranges
 
 mkdir -p "$WORK/www" "$WORK/nginx/logs"
 head -c "$FILE_SIZE" /dev/urandom >"$WORK/www/big.bin"
+head -c 1024 /dev/urandom >"$WORK/www/small.bin"
 # nginx's worker runs as nobody when started as root: let it read the (mktemp 0700) tree.
-chmod a+rx "$WORK" "$WORK/www" && chmod a+r "$WORK/www/big.bin"
+chmod a+rx "$WORK" "$WORK/www" && chmod a+r "$WORK/www/big.bin" "$WORK/www/small.bin"
 cat >"$WORK/nginx/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -66,19 +71,19 @@ for port in "$PORT_OURS" "$PORT_NGINX"; do
   check "$port" "0-1023,4096-5119"
 done
 
-measure() { # measure <port> random|multi -> req/s
-  local args=()
-  if [[ $2 == random ]]; then
-    args=(-s "$ROOT/bench/ranges_random.lua")
-  else
-    args=(-H "Range: bytes=0-1023,4096-5119")
-  fi
+measure() { # measure <port> random|multi|whole -> req/s
+  local args=() path=/big.bin
+  case $2 in
+    random) args=(-s "$ROOT/bench/ranges_random.lua") ;;
+    multi) args=(-H "Range: bytes=0-1023,4096-5119") ;;
+    whole) path=/small.bin ;;
+  esac
   RANGE_FILE_SIZE=$FILE_SIZE timeout $((SECONDS_EACH + 10)) taskset -c 1 wrk -t1 \
-    -c"$CONNECTIONS" -d"${SECONDS_EACH}s" "${args[@]}" "http://127.0.0.1:$1/big.bin" |
+    -c"$CONNECTIONS" -d"${SECONDS_EACH}s" "${args[@]}" "http://127.0.0.1:$1$path" |
     awk '/Requests\/sec/ { printf "%d", $2 }'
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-for what in random multi; do
+for what in "${CASES[@]}"; do
   measure "$PORT_OURS" "$what" >/dev/null
   measure "$PORT_NGINX" "$what" >/dev/null
   ours=()

@@ -43,6 +43,13 @@ export interface ByteWriter {
    * @param p The bytes.
    */
   write(p: Uint8Array): Promise<unknown>;
+  /**
+   * Room for up to `length` bytes to be filled in place and then queued by `commit`, or null
+   * (`wfile` offers its staging buffer: a small span is read straight into it).
+   */
+  reserve?(length: number): Uint8Array | null;
+  /** Queues the first `n` bytes of the room `reserve` gave. */
+  commit?(n: number): void;
 }
 
 /**
@@ -217,6 +224,27 @@ export class BytesSource implements CopyableSource {
 }
 
 /**
+ * A hold on an open file that other responses read at the same time (an entry of a server's
+ * open-file cache): a reader reads only through `readAt`, which positions and reads in one
+ * synchronous step (no other reader can move the file in between), and lets go with
+ * `release` instead of closing it.
+ */
+export interface FileLease {
+  /** The open file (never closed nor read directly by a reader). */
+  readonly file: Deno.FsFile;
+  /**
+   * Reads into `p` from byte `position` of the file, synchronously.
+   *
+   * @param p Where the bytes go.
+   * @param position The file offset of the first byte.
+   * @returns The bytes read: fewer than asked only at the end of the file, 0 past it.
+   */
+  readAt(p: Uint8Array, position: number): number;
+  /** Ends this hold on the file; called once. */
+  release(): void;
+}
+
+/**
  * A file span up to this many bytes is copied by one synchronous read and one write (a
  * page-cache copy); the small-file cache holds files up to the same size.
  */
@@ -236,7 +264,9 @@ const SYNC_READ_LIMIT_MS = 2;
  *
  * Reads are synchronous (a page-cache copy, without a hop through Deno's blocking-task pool)
  * while each takes under 2 ms; after a slower one (a cold or slow disk) the rest is read
- * asynchronously, so other connections are not held up.
+ * asynchronously, so other connections are not held up. A span of a shared file
+ * ({@linkcode FileSpanSource.shared}) positions the file before each read and reads only
+ * synchronously, since other responses read the same file between its reads.
  *
  * @example Bytes 2 to 5 of a file
  * ```ts
@@ -260,6 +290,10 @@ export class FileSpanSource implements CopyableSource {
   #remaining: number;
   #positioned: boolean;
   #readSync = true;
+  /** Whether the file is shared ({@linkcode FileSpanSource.shared}). */
+  #shared = false;
+  /** The hold on the shared file until `close` releases it. */
+  #lease: FileLease | null = null;
 
   /**
    * Creates the source (the file is closed by {@linkcode close}).
@@ -276,9 +310,26 @@ export class FileSpanSource implements CopyableSource {
     this.#positioned = start === 0;
   }
 
+  /**
+   * A span of a file other responses read too: positioned before each read, read only
+   * synchronously, and `close` releases the lease instead of closing the file.
+   *
+   * @param lease The hold on the shared file.
+   * @param start The offset of the first byte to send.
+   * @param length Bytes to send.
+   * @returns The source.
+   */
+  static shared(lease: FileLease, start: number, length: number): FileSpanSource {
+    const source = new FileSpanSource(lease.file, start, length);
+    source.#shared = true;
+    source.#lease = lease;
+    return source;
+  }
+
   /** Reads the next bytes into `p`; null once `length` bytes were read or at end of file. */
   async read(p: Uint8Array): Promise<number | null> {
     if (this.#remaining <= 0) return null;
+    if (this.#shared) return this.#readShared(p);
     if (!this.#positioned) this.#position();
     const target = p.length > this.#remaining ? p.subarray(0, this.#remaining) : p;
     let n: number | null;
@@ -307,13 +358,23 @@ export class FileSpanSource implements CopyableSource {
 
   /**
    * Writes the rest of the span: up to {@linkcode WHOLE_READ_BYTES} by one synchronous read
-   * into `scratch` and one write (no buffer allocated per response: a byte range, a small
-   * file not taken into a cache), more through `scratch` in chunks of up to `COPY_CHUNK_SIZE`.
+   * straight into the writer's room where it offers one (`wfile`'s staging buffer, behind the
+   * head), else into `scratch` and one write (no buffer allocated per response: a byte range,
+   * a small file not taken into a cache); more through `scratch` in chunks of up to
+   * `COPY_CHUNK_SIZE`.
    */
   copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<unknown> {
     const remaining = this.#remaining;
     if (remaining <= WHOLE_READ_BYTES) {
       if (remaining <= 0) return Promise.resolve(0);
+      const room = writer.reserve?.(remaining) ?? null;
+      if (room !== null) {
+        // No buffer held across the write: many connections answering in one turn of the
+        // event loop would otherwise each take (and allocate) a copy buffer.
+        const n = this.#readSyncInto(room);
+        (writer as Required<ByteWriter>).commit(n);
+        return Promise.resolve(n);
+      }
       const buffer = scratch.take(remaining);
       const n = this.#readSyncInto(buffer.subarray(0, remaining));
       return n === 0 ? Promise.resolve(0) : writer.write(buffer.subarray(0, n));
@@ -321,23 +382,49 @@ export class FileSpanSource implements CopyableSource {
     return copyByReading(this, writer, scratch.take(Math.min(remaining, COPY_CHUNK_SIZE)));
   }
 
+  /** `read` of a shared file: positioned and read in one synchronous step. */
+  #readShared(p: Uint8Array): Promise<number | null> {
+    const n = this.#readSyncInto(p.length > this.#remaining ? p.subarray(0, this.#remaining) : p);
+    return Promise.resolve(n === 0 ? null : n);
+  }
+
   /** Fills `out` from the span synchronously; the bytes read (fewer when the file ended). */
   #readSyncInto(out: Uint8Array): number {
-    if (!this.#positioned) this.#position();
+    if (out.length === 0) return 0;
     let offset = 0;
-    while (offset < out.length) {
-      const n = this.file.readSync(out.subarray(offset));
-      if (n === null || n === 0) break;
-      offset += n;
+    const lease = this.#lease;
+    if (this.#shared) {
+      // Positioned reads: other responses move the shared file between this span's reads.
+      if (lease === null) return 0;
+      const position = this.start + this.length - this.#remaining;
+      while (offset < out.length) {
+        const n = lease.readAt(offset === 0 ? out : out.subarray(offset), position + offset);
+        if (n === 0) break;
+        offset += n;
+      }
+    } else {
+      if (!this.#positioned) this.#position();
+      while (offset < out.length) {
+        const n = this.file.readSync(out.subarray(offset));
+        if (n === null || n === 0) break;
+        offset += n;
+      }
     }
     this.#remaining -= offset;
     if (offset < out.length) this.#remaining = 0;
     return offset;
   }
 
-  /** Closes the file. */
+  /** Closes the file (or releases the shared file's lease, once). */
   close(): void {
-    this.file.close();
+    if (!this.#shared) {
+      this.file.close();
+      return;
+    }
+    const lease = this.#lease;
+    this.#remaining = 0;
+    this.#lease = null;
+    lease?.release();
   }
 
   #position(): void {
@@ -409,29 +496,43 @@ export class FileSource extends FileSpanSource {
 export class SegmentsSource implements CopyableSource {
   readonly #segments: readonly BodySegment[];
   readonly #file: Deno.FsFile | null;
+  /** The hold on a shared file the spans are read from (released by `close`), or null. */
+  #lease: FileLease | null;
+  /** Whether `#file` is shared (read through {@linkcode FileSpanSource.shared}). */
+  readonly #shared: boolean;
   readonly #content: Uint8Array | null;
   #next = 0;
   /** The piece being read by `read` (partly read), or null between pieces. */
   #current: CopyableSource | null = null;
 
   /**
-   * Creates the source (the file, if any, is closed by {@linkcode close}).
+   * Creates the source (a file of its own is closed by {@linkcode close}, a shared file's
+   * lease released).
    *
    * @param segments The pieces, in order.
-   * @param file The open file the spans are read from, or null when `content` is given.
+   * @param file The open file the spans are read from, or a lease on a file other responses
+   *   read too, or null when `content` is given.
    * @param content The file's bytes in memory, or null to read spans from `file`.
    * @throws {TypeError} Neither `file` nor `content` is given.
    */
   constructor(
     segments: readonly BodySegment[],
-    file: Deno.FsFile | null,
+    file: Deno.FsFile | FileLease | null,
     content: Uint8Array | null = null,
   ) {
     if (file === null && content === null) {
       throw new TypeError("SegmentsSource needs a file or the content in memory");
     }
     this.#segments = segments;
-    this.#file = file;
+    if (file === null || file instanceof Deno.FsFile) {
+      this.#file = file;
+      this.#lease = null;
+      this.#shared = false;
+    } else {
+      this.#file = file.file;
+      this.#lease = file;
+      this.#shared = true;
+    }
     this.#content = content;
   }
 
@@ -446,22 +547,41 @@ export class SegmentsSource implements CopyableSource {
     }
   }
 
-  /** Writes the rest, piece by piece. */
+  /** Writes the rest, piece by piece (literal bytes written as they are, without a source). */
   async copyTo(writer: ByteWriter, scratch: ScratchBuffer): Promise<void> {
     const current = this.#current;
     this.#current = null;
     if (current !== null) await current.copyTo(writer, scratch);
-    for (let piece = this.#open(); piece !== null; piece = this.#open()) {
-      this.#current = null;
-      await piece.copyTo(writer, scratch);
+    const segments = this.#segments;
+    while (this.#next < segments.length) {
+      const segment = segments[this.#next];
+      if (segment.kind === "bytes") {
+        this.#next++;
+        await writer.write(segment.bytes);
+      } else if (this.#content !== null) {
+        this.#next++;
+        await writer.write(
+          this.#content.subarray(segment.start, segment.start + segment.length),
+        );
+      } else {
+        const piece = this.#open() as CopyableSource;
+        this.#current = null;
+        await piece.copyTo(writer, scratch);
+      }
     }
   }
 
-  /** Closes the file. */
+  /** Closes the file (or releases the shared file's lease, once). */
   close(): void {
     this.#next = this.#segments.length;
     this.#current = null;
-    this.#file?.close();
+    if (!this.#shared) {
+      this.#file?.close();
+      return;
+    }
+    const lease = this.#lease;
+    this.#lease = null;
+    lease?.release();
   }
 
   /** The source of the next piece (kept as `#current`), or null after the last. */
@@ -475,6 +595,8 @@ export class SegmentsSource implements CopyableSource {
       source = new BytesSource(
         this.#content.subarray(segment.start, segment.start + segment.length),
       );
+    } else if (this.#shared) {
+      source = FileSpanSource.shared(this.#lease as FileLease, segment.start, segment.length);
     } else {
       const file = this.#file as Deno.FsFile;
       // A span from 0 reads from where the file stands: put it at its beginning.

@@ -210,6 +210,30 @@ export class WFile {
     return Promise.resolve(n);
   }
 
+  /**
+   * Room for up to `length` more bytes after what is queued, for a caller that fills it in
+   * place (a file span read straight into the staging buffer) and then queues what it wrote
+   * with {@linkcode commit}; null where a write of that size would not be coalesced (write
+   * the bytes instead). Nothing else may be written in between.
+   *
+   * @param length The bytes wanted.
+   * @returns The room (a view of the staging buffer), or null.
+   */
+  reserve(length: number): Uint8Array | null {
+    if (this.#failure !== undefined || this.#staged + length >= WRITE_COALESCE_LIMIT) return null;
+    const stage = this.#room(length);
+    return stage.subarray(this.#staged, this.#staged + length);
+  }
+
+  /**
+   * Queues the first `n` bytes of the room {@linkcode reserve} gave, as `write` of them would.
+   *
+   * @param n Bytes filled in (at most the room's length).
+   */
+  commit(n: number): void {
+    this.#staged += n;
+  }
+
   #writeLatin1(text: string): Promise<number> {
     const n = text.length;
     if (this.#staged + n > WRITE_COALESCE_LIMIT) {

@@ -30,6 +30,18 @@ export const MAX_CACHED_VALUES_PER_NAME = 64;
 /** Header names (and status codes) kept; past it every entry is dropped and collected anew. */
 export const MAX_CACHED_NAMES = 64;
 
+/**
+ * A name whose values fill {@linkcode MAX_CACHED_VALUES_PER_NAME} within this many
+ * milliseconds has values that do not repeat (`Content-Range` of random ranges, a fresh
+ * multipart boundary): its lines are then encoded on each use rather than kept, so a stream of
+ * distinct values costs no map churn. (`Date` fills a round in about a minute.)
+ */
+export const UNREPEATED_ROUND_MS = 1000;
+/** Milliseconds a name whose values did not repeat goes uncached before it gets a new round. */
+export const UNREPEATED_RECHECK_MS = 10_000;
+/** Marks a name whose values did not repeat (never holds an entry). */
+const UNREPEATED: ReadonlyMap<string, Uint8Array> = new Map();
+
 /** The blank line that ends a header block. */
 const END_OF_HEADERS: Uint8Array = new Uint8Array([0x0d, 0x0a]);
 
@@ -65,6 +77,8 @@ interface StatusLineEntry {
  */
 export class HeaderLineCache {
   readonly #headers = new Map<string, Map<string, Uint8Array>>();
+  /** When each name's current round of values began (or when it was marked unrepeated). */
+  readonly #roundStarted = new Map<string, number>();
   readonly #statuses = new Map<number, StatusLineEntry>();
 
   /**
@@ -84,11 +98,27 @@ export class HeaderLineCache {
     }
     const bytes = encodeParts([keyword, ": ", value, "\r\n"]);
     if (value.length > MAX_CACHED_HEADER_VALUE_LENGTH) return bytes;
+    if (values === UNREPEATED) {
+      const marked = this.#roundStarted.get(keyword) ?? 0;
+      if (performance.now() - marked < UNREPEATED_RECHECK_MS) return bytes;
+      values = undefined;
+    }
     if (values === undefined) {
-      if (this.#headers.size >= MAX_CACHED_NAMES) this.#headers.clear();
+      if (this.#headers.size >= MAX_CACHED_NAMES) {
+        this.#headers.clear();
+        this.#roundStarted.clear();
+      }
       values = new Map();
       this.#headers.set(keyword, values);
+      this.#roundStarted.set(keyword, performance.now());
     } else if (values.size >= MAX_CACHED_VALUES_PER_NAME) {
+      const now = performance.now();
+      const unrepeated = now - (this.#roundStarted.get(keyword) ?? 0) < UNREPEATED_ROUND_MS;
+      this.#roundStarted.set(keyword, now);
+      if (unrepeated) {
+        this.#headers.set(keyword, UNREPEATED as Map<string, Uint8Array>);
+        return bytes;
+      }
       values.clear();
     }
     values.set(value, bytes);

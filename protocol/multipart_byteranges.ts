@@ -43,14 +43,21 @@
  * @module
  */
 
-import { encodeLatin1 } from "./latin1.ts";
-import { type ByteSpan, formatContentRange } from "./range.ts";
+import { decodeLatin1, encodeLatin1 } from "./latin1.ts";
+import type { ByteSpan } from "./range.ts";
 
 /**
  * Random bytes in a boundary (hex-encoded, 60 characters). Go's choice: 240 bits make a
  * collision with the file's content out of reach, well within RFC 2046's 70-character limit.
  */
 export const BOUNDARY_RANDOM_BYTES = 30;
+
+/**
+ * Boundaries' worth of random bytes drawn from `crypto.getRandomValues` at once: one call of
+ * the random source per this many answers instead of one each (every byte is still used
+ * once).
+ */
+const BOUNDARIES_PER_DRAW = 64;
 
 /** One piece of a planned body, in order. */
 export type BodySegment =
@@ -71,6 +78,14 @@ export interface MultipartByterangesPlan {
   readonly segments: readonly BodySegment[];
 }
 
+/** Random bytes not yet used, drawn {@linkcode BOUNDARIES_PER_DRAW} boundaries at a time. */
+const randomPool = new Uint8Array(BOUNDARY_RANDOM_BYTES * BOUNDARIES_PER_DRAW);
+let randomUsed = randomPool.length;
+/** The hex digits of one boundary, decoded into a string at once. */
+const hexDigits = new Uint8Array(BOUNDARY_RANDOM_BYTES * 2);
+/** Character codes of `0`–`9`, `a`–`f`. */
+const HEX = new Uint8Array([...("0123456789abcdef")].map((c) => c.charCodeAt(0)));
+
 /**
  * A fresh boundary: {@linkcode BOUNDARY_RANDOM_BYTES} bytes from `crypto.getRandomValues`,
  * in lower-case hex.
@@ -85,15 +100,70 @@ export interface MultipartByterangesPlan {
  * ```
  */
 export function randomBoundary(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(BOUNDARY_RANDOM_BYTES));
-  let hex = "";
-  for (const byte of bytes) hex += (byte < 16 ? "0" : "") + byte.toString(16);
-  return hex;
+  if (randomUsed + BOUNDARY_RANDOM_BYTES > randomPool.length) {
+    crypto.getRandomValues(randomPool);
+    randomUsed = 0;
+  }
+  for (let i = 0; i < BOUNDARY_RANDOM_BYTES; i++) {
+    const byte = randomPool[randomUsed + i];
+    hexDigits[2 * i] = HEX[byte >> 4];
+    hexDigits[2 * i + 1] = HEX[byte & 15];
+  }
+  // Used bytes are wiped: no later reader of the pool can learn a boundary sent before.
+  randomPool.fill(0, randomUsed, randomUsed + BOUNDARY_RANDOM_BYTES);
+  randomUsed += BOUNDARY_RANDOM_BYTES;
+  return decodeLatin1(hexDigits);
+}
+
+const CRLF = "\r\n";
+const CONTENT_TYPE = "Content-Type: ";
+const CONTENT_RANGE = "Content-Range: bytes ";
+
+/** The last part `Content-Type` line encoded (files of one type are asked for in a row). */
+let typeLineFor = "";
+let typeLineBytes: Uint8Array = new Uint8Array(0);
+
+/** `Content-Type: TYPE\r\n` in latin-1 (empty for an empty type). */
+function typeLine(partContentType: string): Uint8Array {
+  if (partContentType !== typeLineFor) {
+    typeLineBytes = partContentType === ""
+      ? new Uint8Array(0)
+      : encodeLatin1(CONTENT_TYPE + partContentType + CRLF);
+    typeLineFor = partContentType;
+  }
+  return typeLineBytes;
+}
+
+/** Decimal digits of a non-negative integer below 2^53. */
+function digitCount(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
+}
+
+/** Writes the text's character codes (every one at most U+00FF) at `offset`; the new offset. */
+function putText(out: Uint8Array, offset: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[offset++] = text.charCodeAt(i);
+  return offset;
+}
+
+/** Writes `n` in decimal at `offset` (`digits` wide); the new offset. */
+function putNumber(out: Uint8Array, offset: number, n: number, digits: number): number {
+  for (let i = offset + digits - 1; i >= offset; i--) {
+    out[i] = 0x30 + n % 10;
+    n = Math.floor(n / 10);
+  }
+  return offset + digits;
 }
 
 /**
  * Plans the body of a multi-range `206`: one part per span, in the order given (pass the
- * spans {@linkcode parseRangeHeader} or `decideContent` chose: sorted and disjoint).
+ * spans {@linkcode parseRangeHeader} or `decideContent` chose: sorted and disjoint). The
+ * literal pieces are written into one array (each segment a view of it), without an
+ * intermediate string per part.
  *
  * @param spans The spans, two or more for a meaningful multipart answer (one works too).
  * @param size The whole file's length, for each part's `Content-Range`.
@@ -121,22 +191,54 @@ export function planMultipartByteranges(
   partContentType: string,
   boundary: string = randomBoundary(),
 ): MultipartByterangesPlan {
-  const typeLine = partContentType === "" ? "" : "Content-Type: " + partContentType + "\r\n";
+  const type = typeLine(partContentType);
+  for (let i = 0; i < boundary.length; i++) {
+    if (boundary.charCodeAt(i) > 0xff) {
+      throw new RangeError("String holds a character that latin-1 cannot encode");
+    }
+  }
+  const sizeDigits = digitCount(size);
+  // Per part: [CRLF] "--" boundary CRLF type "Content-Range: bytes " a "-" b "/" size CRLF CRLF.
+  const fixed = 2 + boundary.length + 2 + type.length + CONTENT_RANGE.length + 2 + sizeDigits + 4;
+  let literal = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i];
+    literal += (i === 0 ? 0 : 2) + fixed + digitCount(span.start) +
+      digitCount(span.start + span.length - 1);
+  }
+  const closeLength = (spans.length === 0 ? 0 : 2) + 2 + boundary.length + 4;
+  const bytes = new Uint8Array(literal + closeLength);
   const segments: BodySegment[] = [];
   let contentLength = 0;
-  let delimiter = "--" + boundary + "\r\n";
-  for (const span of spans) {
-    const head = encodeLatin1(
-      delimiter + typeLine + "Content-Range: " + formatContentRange(span, size) + "\r\n\r\n",
-    );
-    segments.push({ kind: "bytes", bytes: head });
-    segments.push({ kind: "file", start: span.start, length: span.length });
-    contentLength += head.length + span.length;
-    delimiter = "\r\n--" + boundary + "\r\n";
+  let offset = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const { start, length } = spans[i];
+    const end = start + length - 1;
+    const from = offset;
+    if (i > 0) offset = putText(bytes, offset, CRLF);
+    offset = putText(bytes, offset, "--");
+    offset = putText(bytes, offset, boundary);
+    offset = putText(bytes, offset, CRLF);
+    bytes.set(type, offset);
+    offset += type.length;
+    offset = putText(bytes, offset, CONTENT_RANGE);
+    offset = putNumber(bytes, offset, start, digitCount(start));
+    bytes[offset++] = 0x2d; // -
+    offset = putNumber(bytes, offset, end, digitCount(end));
+    bytes[offset++] = 0x2f; // /
+    offset = putNumber(bytes, offset, size, sizeDigits);
+    offset = putText(bytes, offset, CRLF + CRLF);
+    segments.push({ kind: "bytes", bytes: bytes.subarray(from, offset) });
+    segments.push({ kind: "file", start, length });
+    contentLength += offset - from + length;
   }
-  const close = encodeLatin1((spans.length === 0 ? "" : "\r\n") + "--" + boundary + "--\r\n");
-  segments.push({ kind: "bytes", bytes: close });
-  contentLength += close.length;
+  const from = offset;
+  if (spans.length > 0) offset = putText(bytes, offset, CRLF);
+  offset = putText(bytes, offset, "--");
+  offset = putText(bytes, offset, boundary);
+  offset = putText(bytes, offset, "--" + CRLF);
+  segments.push({ kind: "bytes", bytes: bytes.subarray(from, offset) });
+  contentLength += offset - from;
   return {
     boundary,
     contentType: "multipart/byteranges; boundary=" + boundary,

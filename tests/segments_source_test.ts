@@ -1,6 +1,8 @@
 // SegmentsSource (multipart bodies: literal bytes and file spans in turn) through both halves of
 // the copy contract, from a file and from bytes in memory, and FileSpanSource copying a small
-// span through the connection's scratch buffer rather than a buffer of its own.
+// span through the connection's scratch buffer rather than a buffer of its own, or straight into
+// wfile's staging buffer: then no buffer is borrowed at all, so many connections answering in one
+// turn of the event loop allocate nothing.
 import { assert, assertEquals, assertThrows } from "../deps.ts";
 import {
   copyBody,
@@ -9,6 +11,10 @@ import {
   SegmentsSource,
   WHOLE_READ_BYTES,
 } from "../io/body_source.ts";
+import { BufferPool } from "../io/buffer_pool.ts";
+import { MemoryConnection } from "../io/memory.ts";
+import { WFile } from "../io/wfile.ts";
+import { COPY_CHUNK_SIZE } from "../constants.ts";
 import { planMultipartByteranges } from "../protocol/multipart_byteranges.ts";
 import { patternBytes } from "./_file_tree.ts";
 
@@ -120,5 +126,42 @@ Deno.test("FileSpanSource: a small span is copied through the scratch buffer", a
     // Every write was a view of the one scratch buffer: nothing allocated per copy.
     assert(seen.every((p) => p.buffer === seen[0].buffer));
     assert(scratch.take(1).buffer === seen[0].buffer);
+  });
+});
+
+Deno.test("FileSpanSource: a small span is read straight into wfile's staging buffer", async () => {
+  await withFile(async (path) => {
+    const pool = new BufferPool(COPY_CHUNK_SIZE, 2);
+    const connections = Array.from({ length: 8 }, () => new MemoryConnection(""));
+    const writers = connections.map((conn) => new WFile(conn));
+    const scratches = connections.map(() => new ScratchBuffer(pool));
+    const spans = connections.map((_, i) => [1000 * i + 7, 1024 + i] as const);
+    // Eight answers started in one turn, none awaited yet: none borrows a copy buffer.
+    const copies = spans.map(([start, length], i) => {
+      const head = new TextEncoder().encode(`head ${i}\r\n`);
+      writers[i].write(head);
+      const span = new FileSpanSource(Deno.openSync(path), start, length);
+      const copied = copyBody(span, writers[i], scratches[i]);
+      assert(!scratches[i].holding, "no copy buffer held");
+      return copied.finally(() => span.close());
+    });
+    await Promise.all(copies);
+    assertEquals(pool.kept, 0, "nothing was ever borrowed");
+    for (const [i, [start, length]] of spans.entries()) {
+      await writers[i].flush();
+      assertEquals(connections[i].writes.length, 1, "head and span leave in one write");
+      const out = connections[i].output();
+      const head = `head ${i}\r\n`.length;
+      assertEquals(out.subarray(head), CONTENT.subarray(start, start + length));
+    }
+    // A span too large to coalesce goes through the scratch buffer as before.
+    const conn = new MemoryConnection("");
+    const wfile = new WFile(conn);
+    const big = new FileSpanSource(Deno.openSync(path), 5, WHOLE_READ_BYTES);
+    await copyBody(big, wfile, scratches[0]);
+    big.close();
+    await wfile.flush();
+    assertEquals(conn.output(), CONTENT.subarray(5, 5 + WHOLE_READ_BYTES));
+    assertEquals(pool.kept, 1, "borrowed and given back");
   });
 });

@@ -27,9 +27,11 @@
 import {
   type BodySource,
   BytesSource,
+  type FileLease,
   FileSource,
   FileSpanSource,
   SegmentsSource,
+  WHOLE_READ_BYTES,
 } from "../../io/body_source.ts";
 import { fileEntityTag } from "../../protocol/etag.ts";
 import { htmlEscapeNoQuote } from "../../protocol/html.ts";
@@ -43,6 +45,7 @@ import {
 import { type FormatValue, percentFormat } from "../../protocol/python_text.ts";
 import type { StatusText } from "../../status.ts";
 import { FILE_CACHE_ENTRY_BYTES, type FileContentCache } from "./file_cache.ts";
+import type { OpenFileCache } from "./open_file_cache.ts";
 
 /**
  * The handler surface `serveContent` answers through (`SimpleHTTPRequestHandler`), so that
@@ -95,6 +98,14 @@ export type FileOpener = (path: string) => Deno.FsFile | null;
  */
 const SMALL_FILE_SIZE = FILE_CACHE_ENTRY_BYTES;
 
+/**
+ * Range answers reading at most this many bytes of a large file read them from the server's
+ * shared open handle: each span then goes in one synchronous read, which a shared handle
+ * needs (no other response may move it between the positioning and the read). Larger answers
+ * open the file for themselves and may switch to asynchronous reads on a slow disk.
+ */
+const SHARED_READ_BYTES = WHOLE_READ_BYTES;
+
 const encoder = new TextEncoder();
 
 /**
@@ -136,6 +147,8 @@ function decide(
  * @param info `stat` of `path` as of this request, or null when it could not be taken.
  * @param contentType The `Content-type` to send.
  * @param open How to open `path`.
+ * @param openFiles The server's open handles of large files, which small range answers read
+ *   (and keep a freshly opened file in), or null to open the file for every answer.
  * @returns The body source, or null.
  * @throws Whatever `open` throws for a path that cannot be tried.
  */
@@ -145,17 +158,31 @@ export async function serveContent(
   info: Deno.FileInfo | null,
   contentType: string,
   open: FileOpener,
+  openFiles: OpenFileCache | null = null,
 ): Promise<BodySource | null> {
   const cache = responder.file_cache;
-  if (cache !== null && info !== null && info.isFile) {
+  if (info !== null && info.isFile) {
     // A small file unchanged since it was read: one stat instead of open, fstat and read.
-    const cached = cache.get(path, info);
+    const cached = cache !== null ? cache.get(path, info) : null;
     if (cached !== null) {
       const etag = entityTagOf(responder, info);
       return answer(responder, decide(responder, info, etag), contentType, info, etag, {
         bytes: cached,
         file: null,
+        lease: null,
       });
+    }
+    if (openFiles !== null && info.size > SMALL_FILE_SIZE) {
+      // A large file already open and unchanged: a small range is read from that handle.
+      const lease = openFiles.acquire(path, info);
+      if (lease !== null) {
+        const etag = entityTagOf(responder, info);
+        const decision = decide(responder, info, etag);
+        if (readsFewBytes(decision)) {
+          return answerShared(responder, decision, contentType, info, etag, lease);
+        }
+        lease.release();
+      }
     }
   }
   const file = open(path);
@@ -174,8 +201,20 @@ export async function serveContent(
     }
     const etag = entityTagOf(responder, stat);
     const decision = decide(responder, stat, etag);
+    if (stat.size > SMALL_FILE_SIZE && openFiles !== null && readsFewBytes(decision)) {
+      // Kept open for the next ranges of this file; the cache closes it from now on.
+      const lease = await openFiles.adopt(path, file, stat);
+      if (lease !== null) {
+        fileKept = true;
+        return await answerShared(responder, decision, contentType, stat, etag, lease);
+      }
+    }
     if (stat.size > SMALL_FILE_SIZE || decision.status !== 200 && decision.status !== 206) {
-      source = await answer(responder, decision, contentType, stat, etag, { bytes: null, file });
+      source = await answer(responder, decision, contentType, stat, etag, {
+        bytes: null,
+        file,
+        lease: null,
+      });
       fileKept = source !== null && !(source instanceof BytesSource);
       return source;
     }
@@ -188,16 +227,57 @@ export async function serveContent(
     } else {
       cache?.put(path, stat, bytes, Date.now());
     }
-    return await answer(responder, decision, contentType, stat, etag, { bytes, file: null });
+    return await answer(responder, decision, contentType, stat, etag, {
+      bytes,
+      file: null,
+      lease: null,
+    });
   } finally {
     if (!fileKept) file.close();
   }
 }
 
-/** Where the file's bytes come from: in memory, or the open file. */
+/** Whether the decision is a range answer that reads few enough bytes for a shared handle. */
+function readsFewBytes(decision: ContentDecision): boolean {
+  if (decision.kind === "single-range") return decision.span.length <= SHARED_READ_BYTES;
+  if (decision.kind !== "multiple-ranges") return false;
+  let total = 0;
+  for (const span of decision.spans) total += span.length;
+  return total <= SHARED_READ_BYTES;
+}
+
+/**
+ * {@linkcode answer} from a shared open file; the lease passes to the body source, or is
+ * released here when no source takes it (an error before the body).
+ */
+async function answerShared(
+  responder: ContentResponder,
+  decision: ContentDecision,
+  contentType: string,
+  info: Deno.FileInfo,
+  etag: string | null,
+  lease: FileLease,
+): Promise<BodySource | null> {
+  let source: BodySource | null = null;
+  try {
+    source = await answer(responder, decision, contentType, info, etag, {
+      bytes: null,
+      file: lease.file,
+      lease,
+    });
+    return source;
+  } finally {
+    if (source === null) lease.release();
+  }
+}
+
+/**
+ * Where the file's bytes come from: in memory, a file of this answer's own, or a file shared
+ * with other answers (held by `lease`).
+ */
 type ContentOrigin =
-  | { readonly bytes: Uint8Array; readonly file: null }
-  | { readonly bytes: null; readonly file: Deno.FsFile };
+  | { readonly bytes: Uint8Array; readonly file: null; readonly lease: null }
+  | { readonly bytes: null; readonly file: Deno.FsFile; readonly lease: FileLease | null };
 
 /** Sends the head the decision calls for and returns the body source (or null). */
 async function answer(
@@ -226,8 +306,11 @@ async function answer(
       responder.send_header("Content-Length", String(length));
       sendValidators(responder, info, etag);
       await responder.end_headers();
-      return origin.bytes !== null
-        ? new BytesSource(origin.bytes.subarray(start, start + length))
+      if (origin.bytes !== null) {
+        return new BytesSource(origin.bytes.subarray(start, start + length));
+      }
+      return origin.lease !== null
+        ? FileSpanSource.shared(origin.lease, start, length)
         : new FileSpanSource(origin.file, start, length);
     }
     case "multiple-ranges": {
@@ -237,7 +320,7 @@ async function answer(
       responder.send_header("Content-Length", String(plan.contentLength));
       sendValidators(responder, info, etag);
       await responder.end_headers();
-      return new SegmentsSource(plan.segments, origin.file, origin.bytes);
+      return new SegmentsSource(plan.segments, origin.lease ?? origin.file, origin.bytes);
     }
     case "not-modified":
       // CPython's bare 304; with tags on, the tag (RFC 9110 section 15.4.5).

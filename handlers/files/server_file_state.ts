@@ -1,12 +1,13 @@
 /**
- * What the file handlers of one server share: the small-file cache and the memo of recent
- * `stat` results. Both decide which bytes a client gets, so each server has its own: two
+ * What the file handlers of one server share: the small-file cache, the open handles of
+ * large files that range answers read, and the memo of recent `stat` results. Both decide which bytes a client gets, so each server has its own: two
  * servers in one process (tests, a program serving two trees) never see each other's entries,
  * and clearing one server's cache touches no other.
  *
  * @module
  */
 import { FileContentCache } from "./file_cache.ts";
+import { OpenFileCache } from "./open_file_cache.ts";
 
 /** A `stat` result and when it was started (`performance.now()`). */
 interface RecentStat {
@@ -71,6 +72,8 @@ export interface ServerFileState {
   readonly fileCache: FileContentCache;
   /** Recent `stat` results. */
   readonly recentStats: RecentStats;
+  /** Open handles of large files, for small range answers. */
+  readonly openFiles: OpenFileCache;
 }
 
 const STATES: WeakMap<object, ServerFileState> = new WeakMap();
@@ -92,7 +95,11 @@ const STATES: WeakMap<object, ServerFileState> = new WeakMap();
 export function fileStateFor(server: object): ServerFileState {
   let state = STATES.get(server);
   if (state === undefined) {
-    state = { fileCache: new FileContentCache(), recentStats: new RecentStats() };
+    state = {
+      fileCache: new FileContentCache(),
+      recentStats: new RecentStats(),
+      openFiles: new OpenFileCache(),
+    };
     STATES.set(server, state);
   }
   return state;

@@ -44,6 +44,7 @@ import {
   type SymlinkPolicy,
 } from "./path_policy.ts";
 import { FileContentCache } from "./file_cache.ts";
+import type { OpenFileCache } from "./open_file_cache.ts";
 import { fileStateFor, type RecentStats } from "./server_file_state.ts";
 import { serveContent } from "./serve_content.ts";
 import type { UploadSettings } from "./upload.ts";
@@ -309,11 +310,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * Contents of small files and directory listings, reused while a fresh `stat` shows the
    * file or directory unchanged (same inode, size, modification and change time); by default
    * one cache per server, shared by its handlers. Set to null to read every file and
-   * directory from disk on every request, as CPython does.
+   * directory from disk on every request, as CPython does (null also stops range answers from
+   * reading large files through the server's open-file cache).
    */
   file_cache: FileContentCache | null;
   /** The server's memo of recent `stat` results. */
   readonly #recentStats: RecentStats;
+  /** The server's open handles of large files (used while `file_cache` is on). */
+  readonly #openFiles: OpenFileCache;
   /**
    * Send a strong `ETag` (`"<mtime ms hex>-<size hex>"`) and `Accept-Ranges: bytes` with file
    * answers (200, 206, 304) and evaluate `If-Match`, `If-Unmodified-Since`, `If-None-Match`
@@ -403,6 +407,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const state = fileStateFor(server);
     this.file_cache = state.fileCache;
     this.#recentStats = state.recentStats;
+    this.#openFiles = state.openFiles;
     this.directory = options.directory ?? (server as DirectoryServerInfo).directory ??
       Deno.cwd();
     this.etag = options.etag ?? (server as DirectoryServerInfo).etag ?? this.etag;
@@ -417,7 +422,17 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   override setup(): void | Promise<void> {
     const done = super.setup();
     this.rfile.trackFillTime = true;
+    this.#openFiles.connectionOpened();
     return done;
+  }
+
+  /** As in the base class; the server's idle open files are closed after its last connection. */
+  override async finish(): Promise<void> {
+    try {
+      await super.finish();
+    } finally {
+      this.#openFiles.connectionClosed();
+    }
   }
 
   /** Serves a GET request: headers, then the file or listing. */
@@ -532,7 +547,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
           return await compression.serveCompressed(this, path, info, ctype, coding, cache, chunked);
         }
       }
-      return await serveContent(this, path, info, ctype, openForReading);
+      const openFiles = this.file_cache === null ? null : this.#openFiles;
+      return await serveContent(this, path, info, ctype, openForReading, openFiles);
     } finally {
       this.#answer = Answer.Other;
       this.#coding = null;
