@@ -83,7 +83,7 @@ const randomPool = new Uint8Array(BOUNDARY_RANDOM_BYTES * BOUNDARIES_PER_DRAW);
 let randomUsed = randomPool.length;
 /** The hex digits of one boundary, decoded into a string at once. */
 const hexDigits = new Uint8Array(BOUNDARY_RANDOM_BYTES * 2);
-/** Character codes of `0`–`9`, `a`–`f`. */
+/** Character codes of `0`-`9`, `a`-`f`. */
 const HEX = new Uint8Array([...("0123456789abcdef")].map((c) => c.charCodeAt(0)));
 
 /**
