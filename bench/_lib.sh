@@ -1,5 +1,5 @@
-# Shared by the side-by-side bench scripts (source it): the tool check, and a scratch directory
-# whose servers are stopped and which is removed however the script ends.
+# Shared by the side-by-side bench scripts (source it): the tool check, a scratch directory
+# whose servers are stopped and which is removed however the script ends, and CPU time by pid.
 
 # need_tools SCRIPT TOOL...: exits 1 with one line naming the first tool that is missing.
 need_tools() {
@@ -27,4 +27,14 @@ bench_cleanup() {
   sleep "$BENCH_GRACE"
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   rm -rf "$BENCH_SCRATCH"
+}
+
+# process_cpu_ticks <pid>: user + system clock ticks of the process and its children (nginx's
+# worker, --workers children), from /proc; 0 for a process that is gone.
+process_cpu_ticks() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
 }

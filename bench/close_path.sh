@@ -98,14 +98,6 @@ stop() {
   sleep 0.5
 }
 
-# cpu <pid>: user + system ticks of the process and its children (nginx's worker)
-cpu() {
-  local total=0 p
-  for p in "$1" $(pgrep -P "$1" || true); do
-    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
-}
 
 path=/
 [[ $WHAT == cli ]] && path=/small.txt
@@ -119,10 +111,10 @@ for round in $(seq "$ROUNDS"); do
       taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${CLOSE_WARMUP:-1}s" \
         -H "Connection: close" "http://127.0.0.1:$PORT$p" >/dev/null
     fi
-    before=$(cpu "$server_pid")
+    before=$(process_cpu_ticks "$server_pid")
     out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" \
       -H "Connection: close" "http://127.0.0.1:$PORT$p")
-    after=$(cpu "$server_pid")
+    after=$(process_cpu_ticks "$server_pid")
     rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
     us=$(printf '%.1f' "$(echo "($after - $before) * 1000000 / $TICKS / $requests" | bc -l)")

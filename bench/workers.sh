@@ -72,22 +72,14 @@ for port in "${ports[@]}"; do
   timeout 10 wrk -t1 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$port/small.txt" >/dev/null
 done
 
-# cpu <pid>: user + system ticks of the process and its children (workers)
-cpu() {
-  local total=0 p
-  for p in "$1" $(pgrep -P "$1" || true); do
-    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
-}
 declare -A rates cpus clients
 TIMEFORMAT='%U %S'
 for round in $(seq "$ROUNDS"); do
   for i in "${!names[@]}"; do
-    before=$(cpu "${pids[$i]}")
+    before=$(process_cpu_ticks "${pids[$i]}")
     { time timeout $((SECONDS_EACH + 10)) wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" \
       "http://127.0.0.1:${ports[$i]}/small.txt" >"$TREE/wrk.out"; } 2>"$TREE/wrk.time"
-    after=$(cpu "${pids[$i]}")
+    after=$(process_cpu_ticks "${pids[$i]}")
     out=$(cat "$TREE/wrk.out")
     rate=$(awk '/Requests\/sec/ { printf "%d", $2 }' <<<"$out")
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")

@@ -7,6 +7,7 @@
 
 import { assert, assertEquals } from "../deps.ts";
 import { HTTPMessage } from "../headers.ts";
+import { waitForPort } from "./_helpers.ts";
 import { planMultipartByteranges } from "../protocol/multipart_byteranges.ts";
 import { type ContentDecision, decideContent } from "../protocol/preconditions.ts";
 
@@ -240,16 +241,7 @@ http {
       stderr: "piped",
     }).spawn();
     try {
-      const deadline = Date.now() + NGINX_START_TIMEOUT_MS;
-      for (;;) {
-        try {
-          (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-          break;
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
+      await waitForPort(port, "127.0.0.1", NGINX_START_TIMEOUT_MS);
       const plain = await request(port, "/file.bin", {});
       assertEquals(plain.status, 200);
       assertEquals(plain.headers.get("last-modified"), LAST_MODIFIED);
