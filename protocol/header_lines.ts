@@ -86,14 +86,16 @@ export class HeaderLineCache {
    *
    * @param keyword The header name.
    * @param value The value.
+   * @param checked True when both texts come from a {@linkcode ResponseHead}, which refused
+   *   unsendable text as it came in: they are not scanned again.
    * @returns The line (shared: do not modify).
    * @throws {HeaderValueError} The name or value holds CR, LF, NUL or a non-latin-1 character.
    */
-  headerLine(keyword: string, value: string): Uint8Array {
+  headerLine(keyword: string, value: string, checked = false): Uint8Array {
     let values = this.#headers.get(keyword);
     const known = values?.get(value);
     if (known !== undefined) return known;
-    if (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(value)) {
+    if (!checked && (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(value))) {
       throw new HeaderValueError(keyword, value);
     }
     const bytes = encodeParts([keyword, ": ", value, "\r\n"]);
@@ -186,15 +188,14 @@ export function joinLines(lines: readonly Uint8Array[]): Uint8Array {
 
 /**
  * Appends a head's encoded lines to `lines`: the status line (if set), one line per field in
- * order, and the blank line when the head is `ended`.
+ * order, and the blank line when the head is `ended`. A head refuses CR, LF, NUL and
+ * non-latin-1 text as it comes in, so its texts are not scanned again here.
  *
  * @param cache The line memo to encode through.
  * @param head The head.
  * @param ended Whether the head is complete (`end_headers()`), not only flushed.
  * @param lines Where the lines go (shared arrays: do not modify them).
  * @returns `lines`.
- * @throws {HeaderValueError} A text holds CR, LF, NUL or a non-latin-1 character (a head
- * refuses those already; this guards lines built from any other source).
  */
 export function appendHeadLines(
   cache: HeaderLineCache,
@@ -203,7 +204,9 @@ export function appendHeadLines(
   lines: Uint8Array[],
 ): Uint8Array[] {
   if (head.hasStatus) lines.push(cache.statusLine(head.version, head.code, head.reason));
-  for (let i = 0; i < head.size; i++) lines.push(cache.headerLine(head.nameAt(i), head.valueAt(i)));
+  for (let i = 0; i < head.size; i++) {
+    lines.push(cache.headerLine(head.nameAt(i), head.valueAt(i), true));
+  }
   if (ended) lines.push(END_OF_HEADERS);
   return lines;
 }
@@ -279,7 +282,7 @@ export class ResponseHeadEncoder {
     let n = 0;
     if (head.hasStatus) lines[n++] = cache.statusLine(head.version, head.code, head.reason);
     for (let i = 0; i < head.size; i++) {
-      lines[n++] = cache.headerLine(head.nameAt(i), head.valueAt(i));
+      lines[n++] = cache.headerLine(head.nameAt(i), head.valueAt(i), true);
     }
     if (ended) lines[n++] = END_OF_HEADERS;
     lines.length = n;
