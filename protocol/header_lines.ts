@@ -57,6 +57,26 @@ function encodeParts(parts: readonly string[]): Uint8Array {
   return bytes;
 }
 
+const COLON = 0x3a;
+const SPACE = 0x20;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Latin-1 bytes of `<keyword>: <value>\r\n` (every character already checked <= U+00FF). */
+function encodeHeaderLine(keyword: string, value: string): Uint8Array {
+  const nameLength = keyword.length;
+  const valueLength = value.length;
+  const bytes = new Uint8Array(nameLength + valueLength + 4);
+  for (let i = 0; i < nameLength; i++) bytes[i] = keyword.charCodeAt(i);
+  bytes[nameLength] = COLON;
+  bytes[nameLength + 1] = SPACE;
+  const valueStart = nameLength + 2;
+  for (let i = 0; i < valueLength; i++) bytes[valueStart + i] = value.charCodeAt(i);
+  bytes[valueStart + valueLength] = CR;
+  bytes[valueStart + valueLength + 1] = LF;
+  return bytes;
+}
+
 /** A status line kept for one code, valid while protocol and reason stay the same. */
 interface StatusLineEntry {
   protocol: string;
@@ -93,12 +113,13 @@ export class HeaderLineCache {
    */
   headerLine(keyword: string, value: string, checked = false): Uint8Array {
     let values = this.#headers.get(keyword);
-    const known = values?.get(value);
+    // An unrepeated name's values are never looked up: a fresh value's hash is not computed.
+    const known = values === UNREPEATED ? undefined : values?.get(value);
     if (known !== undefined) return known;
     if (!checked && (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(value))) {
       throw new HeaderValueError(keyword, value);
     }
-    const bytes = encodeParts([keyword, ": ", value, "\r\n"]);
+    const bytes = encodeHeaderLine(keyword, value);
     if (value.length > MAX_CACHED_HEADER_VALUE_LENGTH) return bytes;
     if (values === UNREPEATED) {
       const marked = this.#roundStarted.get(keyword) ?? 0;
