@@ -57,6 +57,26 @@ function encodeParts(parts: readonly string[]): Uint8Array {
   return bytes;
 }
 
+const COLON = 0x3a;
+const SPACE = 0x20;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Latin-1 bytes of `<keyword>: <value>\r\n` (every character already checked <= U+00FF). */
+function encodeHeaderLine(keyword: string, value: string): Uint8Array {
+  const nameLength = keyword.length;
+  const valueLength = value.length;
+  const bytes = new Uint8Array(nameLength + valueLength + 4);
+  for (let i = 0; i < nameLength; i++) bytes[i] = keyword.charCodeAt(i);
+  bytes[nameLength] = COLON;
+  bytes[nameLength + 1] = SPACE;
+  const valueStart = nameLength + 2;
+  for (let i = 0; i < valueLength; i++) bytes[valueStart + i] = value.charCodeAt(i);
+  bytes[valueStart + valueLength] = CR;
+  bytes[valueStart + valueLength + 1] = LF;
+  return bytes;
+}
+
 /** A status line kept for one code, valid while protocol and reason stay the same. */
 interface StatusLineEntry {
   protocol: string;
@@ -86,17 +106,20 @@ export class HeaderLineCache {
    *
    * @param keyword The header name.
    * @param value The value.
+   * @param checked True when both texts come from a {@linkcode ResponseHead}, which refused
+   *   unsendable text as it came in: they are not scanned again.
    * @returns The line (shared: do not modify).
    * @throws {HeaderValueError} The name or value holds CR, LF, NUL or a non-latin-1 character.
    */
-  headerLine(keyword: string, value: string): Uint8Array {
+  headerLine(keyword: string, value: string, checked = false): Uint8Array {
     let values = this.#headers.get(keyword);
-    const known = values?.get(value);
+    // An unrepeated name's values are never looked up: a fresh value's hash is not computed.
+    const known = values === UNREPEATED ? undefined : values?.get(value);
     if (known !== undefined) return known;
-    if (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(value)) {
+    if (!checked && (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(value))) {
       throw new HeaderValueError(keyword, value);
     }
-    const bytes = encodeParts([keyword, ": ", value, "\r\n"]);
+    const bytes = encodeHeaderLine(keyword, value);
     if (value.length > MAX_CACHED_HEADER_VALUE_LENGTH) return bytes;
     if (values === UNREPEATED) {
       const marked = this.#roundStarted.get(keyword) ?? 0;
@@ -186,15 +209,14 @@ export function joinLines(lines: readonly Uint8Array[]): Uint8Array {
 
 /**
  * Appends a head's encoded lines to `lines`: the status line (if set), one line per field in
- * order, and the blank line when the head is `ended`.
+ * order, and the blank line when the head is `ended`. A head refuses CR, LF, NUL and
+ * non-latin-1 text as it comes in, so its texts are not scanned again here.
  *
  * @param cache The line memo to encode through.
  * @param head The head.
  * @param ended Whether the head is complete (`end_headers()`), not only flushed.
  * @param lines Where the lines go (shared arrays: do not modify them).
  * @returns `lines`.
- * @throws {HeaderValueError} A text holds CR, LF, NUL or a non-latin-1 character (a head
- * refuses those already; this guards lines built from any other source).
  */
 export function appendHeadLines(
   cache: HeaderLineCache,
@@ -203,7 +225,9 @@ export function appendHeadLines(
   lines: Uint8Array[],
 ): Uint8Array[] {
   if (head.hasStatus) lines.push(cache.statusLine(head.version, head.code, head.reason));
-  for (let i = 0; i < head.size; i++) lines.push(cache.headerLine(head.nameAt(i), head.valueAt(i)));
+  for (let i = 0; i < head.size; i++) {
+    lines.push(cache.headerLine(head.nameAt(i), head.valueAt(i), true));
+  }
   if (ended) lines.push(END_OF_HEADERS);
   return lines;
 }
@@ -279,7 +303,7 @@ export class ResponseHeadEncoder {
     let n = 0;
     if (head.hasStatus) lines[n++] = cache.statusLine(head.version, head.code, head.reason);
     for (let i = 0; i < head.size; i++) {
-      lines[n++] = cache.headerLine(head.nameAt(i), head.valueAt(i));
+      lines[n++] = cache.headerLine(head.nameAt(i), head.valueAt(i), true);
     }
     if (ended) lines[n++] = END_OF_HEADERS;
     lines.length = n;

@@ -89,3 +89,64 @@ Deno.test("keep-alive: each request sees its own headers, repeated or not, chang
     await running.stop();
   }
 });
+
+Deno.test("header block memo: a block that differs in one value reuses the other pairs", () => {
+  const memo = new HeaderBlockMemo();
+  const parse = (text: string) => memo.parse(latin1(text + "rest"), text.length);
+  const first = parse("Host: a\r\nRange: bytes=10-19\r\nAccept: */*\r\n\r\n");
+  const second = parse("Host: a\r\nRange: bytes=123456-124479\r\nAccept: */*\r\n\r\n");
+  assertEquals(second, [["Host", "a"], ["Range", "bytes=123456-124479"], ["Accept", "*/*"]]);
+  assert(second !== first && second[0] === first[0] && second[2] === first[2]);
+  assertEquals(parse("Host: a\r\nRange: bytes=7-8\r\nAccept: */*\r\n\r\n")[1], [
+    "Range",
+    "bytes=7-8",
+  ]);
+  assertEquals(parse("Host: a\r\nRange: bytes=7-8\r\nAccept: */*\r\n\r\n")[1], [
+    "Range",
+    "bytes=7-8",
+  ]);
+});
+
+Deno.test("header block memo: every kind of change equals a fresh parse", () => {
+  // Each block is parsed after each other one, so every pair of them is a change the memo
+  // sees; its answer must be parseHeaderBlock's.
+  const blocks = [
+    "Host: a\r\nRange: bytes=10-19\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-1\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-199\r\n\r\n",
+    "Host: a\r\nRange:bytes=10-19\r\n\r\n",
+    "Host: a\r\nRange:   bytes=10-19  \r\n\r\n",
+    "Host: a\r\nRange: \r\n\r\n",
+    "Host: a\r\nRange:\r\n\r\n",
+    "Host: a\r\nRangf: bytes=10-19\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-19\rX\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-19\r\nX\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-19\r\n x\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-19\r\n\tx\r\n\r\n",
+    "Host: a\r\nRange: bytes=1\r\n0-19\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-19:x\r\n\r\n",
+    "Host: a\nRange: bytes=10-19\n\n",
+    "Host: a\nRange: bytes=10-19\r\n\n",
+    "Host: b\r\nRange: bytes=10-19\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-19\r\nFrom x\r\n\r\n",
+    "Host: a\r\n: x\r\nRange: bytes=10-19\r\n\r\n",
+    "Host: a\r\n\r\n",
+    "\r\n",
+    "\n",
+    "Host: a\r\nRange: caf\u00e9 \u00ff\r\n\r\n",
+    "Host: a\r\nRange: bytes=10-19\r\nHost: c\r\n\r\n",
+  ];
+  const memo = new HeaderBlockMemo();
+  for (const a of blocks) {
+    for (const b of blocks) {
+      for (const text of [a, b, a]) {
+        const got = memo.parse(latin1(text + "GET / HTTP/1.1\r\n"), text.length);
+        assertEquals(
+          got,
+          parseHeaderBlock(text),
+          `${JSON.stringify(a)} then ${JSON.stringify(text)}`,
+        );
+      }
+    }
+  }
+});

@@ -148,6 +148,24 @@ Deno.test("response head: CR, LF, NUL and non-latin-1 text is refused and leaves
   }
 });
 
+Deno.test("response head: a text equal to its slot's last one skips the scan; any other is still checked", () => {
+  const head = new ResponseHead();
+  head.append("Content-Range", "bytes 0-9/100");
+  head.append("X", "1");
+  head.clear();
+  // The same texts again (the previous response's, still in their slots): accepted.
+  head.append("Content-Range", "bytes 0-9/100");
+  // A different text in a slot is scanned: refused, and the slot keeps a checked text.
+  assertThrows(() => head.append("X", "1\r\nSet-Cookie: a=b"), HeaderValueError);
+  assertThrows(() => head.append("X\n", "1"), HeaderValueError);
+  assertEquals(head.size, 1);
+  assertThrows(() => head.append("Y", "\u0100"), HeaderValueError);
+  head.append("X", "1");
+  assertEquals([...head], [["Content-Range", "bytes 0-9/100"], ["X", "1"]]);
+  // A slot never written before is scanned too.
+  assertThrows(() => head.append("Z", "a\0b"), HeaderValueError);
+});
+
 Deno.test("response head: sameAs compares status and fields as sent; copyFrom copies them", () => {
   const a = new ResponseHead();
   a.setStatus("HTTP/1.1", 200, "OK");
