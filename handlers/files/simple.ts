@@ -28,7 +28,6 @@ import type { WFile } from "../../io/wfile.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../../mime_types.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../../types.ts";
 import { BaseHTTPRequestHandler } from "../base.ts";
-import { negotiateMediaType } from "../../protocol/accept.ts";
 import type { ListingEntries } from "./listing_entries.ts";
 import type { Steps, TurnPacer } from "./slice_sort.ts";
 import {
@@ -660,7 +659,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const jsonType = accept === undefined ? "" : (await loadJsonListing()).JSON_LISTING_TYPE;
     const json = wantsJson ||
       (accept !== undefined &&
-        negotiateMediaType(accept, ["text/html", jsonType]) === jsonType);
+        listing!.negotiateMediaType(accept, ["text/html", jsonType]) === jsonType);
     if (json || this.listing === "rich") return await this.#listWithDetails(path, json);
     const title = displayPath(this.path);
     const extraHtml = this.listing_extra_html(path);
