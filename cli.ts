@@ -46,6 +46,7 @@ import {
 import { HeaderFieldError, StartupError, UsageError } from "./errors.ts";
 import { BaseHTTPRequestHandler, type RequestHandlerClass } from "./handlers/base.ts";
 import { writeStderr } from "./io/stderr.ts";
+import { defaultMimeTypes } from "./mime_types.ts";
 import { parseByteSize } from "./protocol/upload_name.ts";
 import {
   checkHeaderField,
@@ -802,7 +803,11 @@ export async function test(
   for (const sig of signals) Deno.addSignalListener(sig, stop);
   options.signal?.addEventListener("abort", stop);
   try {
-    await server.serve_forever();
+    const serving = server.serve_forever();
+    // The accept is pending: the file server's one-time work of the first request (reading the
+    // system mime.types, the first stat) is done while the first client is still on its way.
+    if (Handler.prototype instanceof SimpleHTTPRequestHandler) defaultMimeTypes();
+    await serving;
   } finally {
     for (const sig of signals) Deno.removeSignalListener(sig, stop);
     options.signal?.removeEventListener("abort", stop);

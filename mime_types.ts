@@ -286,6 +286,10 @@ export function splitext(path: string): [string, string] {
  * ```
  */
 export class MimeTypes {
+  /**
+   * Types added ({@linkcode addType}) or parsed over the built-in table, which is looked up
+   * itself where this holds no entry: nothing copies it into a map on the first guess.
+   */
   #types = new Map<string, string>();
   /**
    * Texts read but not yet parsed, oldest first: they override {@linkcode #types}. A server
@@ -298,9 +302,7 @@ export class MimeTypes {
   #found = new Map<string, string | null>();
 
   /** Creates a database holding the built-in table {@linkcode TYPES_MAP_DEFAULT}. */
-  constructor() {
-    for (const [ext, type] of Object.entries(TYPES_MAP_DEFAULT)) this.addType(type, ext);
-  }
+  constructor() {}
 
   /**
    * Maps an extension (with its leading dot, case kept) to a type, replacing any earlier
@@ -427,7 +429,7 @@ export class MimeTypes {
       }
       if (type !== null) return type;
     }
-    return this.#types.get(key) ?? null;
+    return this.#types.get(key) ?? lookup(TYPES_MAP_DEFAULT, key) ?? null;
   }
 
   /** The type the pending texts give `key` (`.suffix`): the last line naming it wins. */

@@ -34,7 +34,6 @@ import type {
   RequestLimitsInfo,
 } from "./handlers/base.ts";
 import { isDisconnect } from "./io/connection_errors.ts";
-import { collectGarbage } from "./io/garbage_collection.ts";
 import { writeStderr } from "./io/stderr.ts";
 import { withTimeout } from "./io/timeout.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
@@ -608,7 +607,9 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
     if (!this.release_memory_after_burst || this.#collection !== undefined) return;
     this.#collection = setTimeout(() => {
       this.#collection = undefined;
-      collectGarbage().catch(() => {});
+      // Loaded on the first burst's end: a start never compiles it.
+      import("./io/garbage_collection.ts").then(({ collectGarbage }) => collectGarbage())
+        .catch(() => {});
     }, BURST_COLLECT_DELAY_MS);
     Deno.unrefTimer(this.#collection as unknown as number);
   }

@@ -28,15 +28,8 @@ import type { WFile } from "../../io/wfile.ts";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../../mime_types.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "../../types.ts";
 import { BaseHTTPRequestHandler } from "../base.ts";
-import { negotiateMediaType } from "../../protocol/accept.ts";
-import {
-  directoryListingPieces,
-  encodeSurrogateEscape,
-  LISTING_PIECE_ENTRIES,
-} from "./directory_listing.ts";
-import { ListingEntries } from "./listing_entries.ts";
-import { listingOrderSteps, listingQuery, pythonOrderSteps } from "./listing_order.ts";
-import { runSteps, runStepsPaced, type Steps, TurnPacer } from "./slice_sort.ts";
+import type { ListingEntries } from "./listing_entries.ts";
+import type { Steps, TurnPacer } from "./slice_sort.ts";
 import {
   hasDotSegment,
   symlinkAllowed,
@@ -202,12 +195,12 @@ const WHOLE_PAGE_ENTRIES = 4096;
 
 /** A pacer for a listing of `count` entries; null for a small one, done in one go. */
 function listingPacer(count: number): TurnPacer | null {
-  return count <= LISTING_PIECE_ENTRIES ? null : new TurnPacer(nextTurn);
+  return count <= listing!.LISTING_PIECE_ENTRIES ? null : new listing!.TurnPacer(nextTurn);
 }
 
 /** Runs steps in one go without a pacer, else pausing as the pacer says. */
 async function runListingSteps<T>(steps: Steps<T>, pacer: TurnPacer | null): Promise<T> {
-  return pacer === null ? runSteps(steps) : await runStepsPaced(steps, pacer);
+  return pacer === null ? listing!.runSteps(steps) : await listing!.runStepsPaced(steps, pacer);
 }
 
 /** Bytes of text pieces encoded as UTF-8 (`surrogateescape`), pausing as the pacer says. */
@@ -215,7 +208,7 @@ async function countPieceBytes(pieces: Iterable<string>, pacer: TurnPacer): Prom
   let length = 0;
   for (const piece of pieces) {
     if (pacer.due()) await pacer.pause();
-    length += encodeSurrogateEscape(piece).length;
+    length += listing!.encodeSurrogateEscape(piece).length;
   }
   return length;
 }
@@ -229,7 +222,7 @@ async function encodePieces(
   let length = 0;
   for (const piece of pieces) {
     if (pacer?.due()) await pacer.pause();
-    const bytes = encodeSurrogateEscape(piece);
+    const bytes = listing!.encodeSurrogateEscape(piece);
     parts.push(bytes);
     length += bytes.length;
   }
@@ -252,7 +245,7 @@ const LAST_CHUNK_BYTES = new TextEncoder().encode("0\r\n\r\n");
  * `chunked`, each piece framed as one HTTP/1.1 chunk and the last chunk appended.
  */
 function piecesStream(pieces: Iterator<string>, chunked: boolean): ReadableStream<Uint8Array> {
-  const pacer = new TurnPacer(nextTurn);
+  const pacer = new listing!.TurnPacer(nextTurn);
   return new ReadableStream<Uint8Array>({
     // A fast client takes each piece at once (the writer stages it without waiting), so
     // without pauses the whole page would be rendered in one turn of the loop.
@@ -264,7 +257,7 @@ function piecesStream(pieces: Iterator<string>, chunked: boolean): ReadableStrea
         controller.close();
         return;
       }
-      const bytes = encodeSurrogateEscape(next.value);
+      const bytes = listing!.encodeSurrogateEscape(next.value);
       if (bytes.length === 0) return;
       if (!chunked) {
         controller.enqueue(bytes);
@@ -658,14 +651,15 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * @returns The page to copy, or null after an error.
    */
   async list_directory(path: string): Promise<BodySource | null> {
+    if (listing === null) await loadListingParts();
     const accept = this.json_listing ? this.headers.get("Accept") : undefined;
     const wantsJson = this.json_listing && this.path.includes("?")
-      ? listingQuery(this.path).json
+      ? listing!.listingQuery(this.path).json
       : false;
     const jsonType = accept === undefined ? "" : (await loadJsonListing()).JSON_LISTING_TYPE;
     const json = wantsJson ||
       (accept !== undefined &&
-        negotiateMediaType(accept, ["text/html", jsonType]) === jsonType);
+        listing!.negotiateMediaType(accept, ["text/html", jsonType]) === jsonType);
     if (json || this.listing === "rich") return await this.#listWithDetails(path, json);
     const title = displayPath(this.path);
     const extraHtml = this.listing_extra_html(path);
@@ -687,8 +681,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       }
       const { entries, symlinks } = read;
       const pacer = listingPacer(entries.length);
-      const order = await runListingSteps(pythonOrderSteps(entries.names), pacer);
-      const pieces = () => directoryListingPieces(title, entries.inOrder(order), extraHtml);
+      const order = await runListingSteps(listing!.pythonOrderSteps(entries.names), pacer);
+      const pieces = () =>
+        listing!.directoryListingPieces(title, entries.inOrder(order), extraHtml);
       if (pacer !== null && entries.length > WHOLE_PAGE_ENTRIES) {
         // CPython sends the length of the page it built whole; here it is counted first and
         // the page rendered again while it is sent: memory stays with the entries' columns.
@@ -736,10 +731,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       await this.send_error(404, "No permission to list directory");
       return null;
     }
-    const query = listingQuery(this.path);
+    const query = listing!.listingQuery(this.path);
     const { entries } = read;
     const pacer = listingPacer(entries.length);
-    const sorted = entries.inOrder(await runListingSteps(listingOrderSteps(entries, query), pacer));
+    const sorted = entries.inOrder(
+      await runListingSteps(listing!.listingOrderSteps(entries, query), pacer),
+    );
     const { JSON_LISTING_TYPE, renderJsonListing } = await loadJsonListing();
     const { renderRichListing } = await loadRichListing();
     const pieces = json ? renderJsonListing(sorted) : renderRichListing(
@@ -785,10 +782,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     path: string,
     details: boolean,
   ): Promise<{ entries: ListingEntries; symlinks: boolean } | null> {
-    const entries = new ListingEntries(details);
+    const entries = new listing!.ListingEntries(details);
     let symlinks = false;
     // The `stat`s of a few thousand entries can take longer than a turn: paced on both paths.
-    const pacer = new TurnPacer(nextTurn);
+    const pacer = new listing!.TurnPacer(nextTurn);
     try {
       // One synchronous read for a small directory; a large one is read as a stream (its own
       // size says which, in bytes of directory records).
@@ -924,6 +921,18 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
   if (userAgent === undefined || !userAgent.startsWith("Deno/")) return ctype;
   if (!TYPESCRIPT_EXTENSIONS.test(path)) return ctype;
   return /\.tsx$/i.test(path) ? "text/tsx" : "application/typescript";
+}
+
+/**
+ * The listing modules (`listing_parts.ts`), set by the first {@linkcode loadListingParts}:
+ * `list_directory` loads them before any listing code above runs, so a plain file GET never
+ * compiles them (the start to the first file served is shorter).
+ */
+let listing: typeof import("./listing_parts.ts") | null = null;
+let listingPartsModule: Promise<typeof import("./listing_parts.ts")> | null = null;
+
+function loadListingParts(): Promise<typeof import("./listing_parts.ts")> {
+  return listingPartsModule ??= import("./listing_parts.ts").then((module) => listing = module);
 }
 
 /** `json_listing.ts`, loaded on the first JSON-capable listing (not needed to serve files). */
