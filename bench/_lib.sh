@@ -1,5 +1,5 @@
 # Shared by the side-by-side bench scripts (source it): the tool check, a scratch directory
-# whose servers are stopped and which is removed however the script ends, and CPU time by pid.
+# whose servers are stopped and which is removed however the script ends, CPU time by pid, medians.
 
 # need_tools SCRIPT TOOL...: exits 1 with one line naming the first tool that is missing.
 need_tools() {
@@ -38,3 +38,6 @@ process_cpu_ticks() {
   done
   echo "$total"
 }
+
+# median VALUE...: the middle value (the lower of the two middles for an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

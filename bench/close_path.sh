@@ -126,14 +126,13 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-raw=$(echo "${results[raw]}" | median)
-raw_cpu=$(echo "${cpus[raw]}" | median)
+raw=$(median ${results[raw]})
+raw_cpu=$(median ${cpus[raw]})
 printf '| server | median conn/s | × raw loop | server CPU µs/conn | raw loop CPU ÷ this |\n'
 printf '|---|---:|---:|---:|---:|\n'
 for name in "${names[@]}"; do
-  m=$(echo "${results[$name]}" | median)
-  c=$(echo "${cpus[$name]}" | median)
+  m=$(median ${results[$name]})
+  c=$(median ${cpus[$name]})
   printf '| %s | %s | %.2f | %s | %.2f |\n' "$name" "$m" "$(echo "$m / $raw" | bc -l)" "$c" \
     "$(echo "$raw_cpu / $c" | bc -l)"
 done

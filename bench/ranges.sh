@@ -82,7 +82,6 @@ measure() { # measure <port> random|multi|whole -> req/s
     -c"$CONNECTIONS" -d"${SECONDS_EACH}s" "${args[@]}" "http://127.0.0.1:$1$path" |
     awk '/Requests\/sec/ { printf "%d", $2 }'
 }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for what in "${CASES[@]}"; do
   measure "$PORT_OURS" "$what" >/dev/null
   measure "$PORT_NGINX" "$what" >/dev/null

@@ -92,15 +92,14 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-one=$(echo "${rates[one]}" | median)
-nginx=$(echo "${rates[nginx2]}" | median)
+one=$(median ${rates[one]})
+nginx=$(median ${rates[nginx2]})
 printf '| server | median req/s | × one process | × nginx 2 workers | server CPU µs/req | wrk CPU µs/req |\n'
 printf '|---|---:|---:|---:|---:|---:|\n'
 for name in "${names[@]}"; do
-  m=$(echo "${rates[$name]}" | median)
-  c=$(echo "${cpus[$name]}" | median)
-  w=$(echo "${clients[$name]}" | median)
+  m=$(median ${rates[$name]})
+  c=$(median ${cpus[$name]})
+  w=$(median ${clients[$name]})
   printf '| %s | %s | %.2f | %.2f | %s | %s |\n' "$name" "$m" "$(echo "$m / $one" | bc -l)" \
     "$(echo "$m / $nginx" | bc -l)" "$c" "$w"
 done

@@ -229,20 +229,10 @@ async function formPost(handler: UploadHandler, settings: UploadSettings): Promi
     return part;
   });
   const saved: string[] = [];
-  let received = 0;
   try {
-    for (;;) {
-      const chunk = await body.peek();
-      if (chunk.length === 0) {
-        if (body.complete) break;
-        throw new UploadIncompleteError(received);
-      }
-      // Parsed and written to the parts' files before write() returns, so the read buffer
-      // is handed over as it is: no copy, nothing queued (memory stays flat).
-      parser.write(chunk);
-      body.consume(chunk.length);
-      received += chunk.length;
-    }
+    // Parsed and written to the parts' files before write() returns, so the read buffer is
+    // handed over as it is: no copy, nothing queued (memory stays flat).
+    await pumpBody(body, (chunk) => parser.write(chunk));
     parser.end();
     await parser.finished;
     if (!parts.every((part) => part.flushed)) {
@@ -365,22 +355,31 @@ function openBody(handler: UploadHandler, settings: UploadSettings): RequestBody
   return new BoundedBodyReader(handler.rfile, length, { maxBytes: settings.maxBytes });
 }
 
+/**
+ * Hands every chunk of the body to `take`, in order, straight from the read buffer (a chunk
+ * is valid only until `take` returns); throws {@linkcode UploadIncompleteError} when the
+ * client stops before the body's end.
+ */
+async function pumpBody(body: RequestBody, take: (chunk: Uint8Array) => void): Promise<void> {
+  let received = 0;
+  for (;;) {
+    const chunk = await body.peek();
+    if (chunk.length === 0) {
+      if (body.complete) return;
+      throw new UploadIncompleteError(received);
+    }
+    take(chunk);
+    body.consume(chunk.length);
+    received += chunk.length;
+  }
+}
+
 /** Writes the body to a new temporary file and flushes it to disk; removes it on failure. */
 async function receive(temp: string, body: RequestBody): Promise<void> {
   const file = createTemp(temp);
   let done = false;
-  let received = 0;
   try {
-    for (;;) {
-      const chunk = await body.peek();
-      if (chunk.length === 0) {
-        if (body.complete) break;
-        throw new UploadIncompleteError(received);
-      }
-      writeAll(file, chunk);
-      body.consume(chunk.length);
-      received += chunk.length;
-    }
+    await pumpBody(body, (chunk) => writeAll(file, chunk));
     syncFile(file);
     done = true;
   } finally {
