@@ -194,3 +194,23 @@ export function freePort(): number {
   listener.close();
   return port;
 }
+
+/**
+ * An nginx configuration for a test: foreground, one process, pid, logs and temporary files
+ * under `prefix`, and `httpBody` (directives for the `http` context) inside `http { }`.
+ */
+export function nginxMainConfig(prefix: string, httpBody: string, accessLog = "off"): string {
+  const temp = (name: string) => `${name}_temp_path ${prefix}/${name};`;
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log;
+events { worker_connections 64; }
+http {
+  access_log ${accessLog};
+  ${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(temp).join("\n  ")}
+${httpBody}
+}
+`;
+}

@@ -10,6 +10,7 @@
 
 import { assert, assertEquals, assertMatch } from "../deps.ts";
 import { Child, CLI_PATH, type Finished, REPO_ROOT, sleep } from "./_cli_process.ts";
+import { freePort, nginxMainConfig } from "./_helpers.ts";
 
 const DOC = `${REPO_ROOT}/docs/deploy.md`;
 const NGINX_CONF = `${REPO_ROOT}/deploy/nginx-upstream.conf`;
@@ -68,14 +69,6 @@ function replaceExactly(text: string, from: string, to: string, count = 1): stri
   return text.replaceAll(from, to);
 }
 
-/** A free port on 127.0.0.1 (listen on port 0, note it, close). */
-function freePort(): number {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  return port;
-}
-
 /** Two served trees, each with `instance.txt` naming its instance, so answers say who served. */
 async function makeSites(root: string): Promise<[string, string]> {
   const sites: [string, string] = [`${root}/www1`, `${root}/www2`];
@@ -117,23 +110,6 @@ async function waitForListener(port: number, owner: Child, timeoutMs: number): P
       await sleep(20);
     }
   }
-}
-
-/** nginx's main context around the snippet: foreground, one process, all files under `prefix`. */
-function nginxMainConfig(prefix: string, snippet: string): string {
-  const temp = (name: string) => `${name}_temp_path ${prefix}/${name};`;
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log;
-events { worker_connections 64; }
-http {
-  access_log ${prefix}/access.log;
-  ${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(temp).join("\n  ")}
-${snippet}
-}
-`;
 }
 
 /** Checks a stopped instance exited as a SIGTERM should leave it: code 0, Python's line. */
@@ -187,7 +163,10 @@ async function failover(snippet: string, instanceArgs: string[] = []): Promise<F
     snippet = replaceExactly(snippet, "127.0.0.1:8001", `127.0.0.1:${ports[0]}`);
     snippet = replaceExactly(snippet, "127.0.0.1:8002", `127.0.0.1:${ports[1]}`);
     snippet = replaceExactly(snippet, "listen 80;", `listen 127.0.0.1:${port};`);
-    await Deno.writeTextFile(`${root}/nginx.conf`, nginxMainConfig(root, snippet));
+    await Deno.writeTextFile(
+      `${root}/nginx.conf`,
+      nginxMainConfig(root, snippet, `${root}/access.log`),
+    );
     const nginx = Child.spawn(NGINX!, [
       "-p",
       root,

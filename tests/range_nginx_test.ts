@@ -7,7 +7,7 @@
 
 import { assert, assertEquals } from "../deps.ts";
 import { HTTPMessage } from "../headers.ts";
-import { waitForPort } from "./_helpers.ts";
+import { freePort, nginxMainConfig, waitForPort } from "./_helpers.ts";
 import { planMultipartByteranges } from "../protocol/multipart_byteranges.ts";
 import { type ContentDecision, decideContent } from "../protocol/preconditions.ts";
 
@@ -210,30 +210,19 @@ Deno.test({
     await Deno.utime(`${www}/file.bin`, MTIME_SECONDS, MTIME_SECONDS);
     await Deno.writeFile(`${www}/empty.bin`, new Uint8Array(0));
 
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (probe.addr as Deno.NetAddr).port;
-    probe.close();
-    const temp = (name: string) => `${name}_temp_path ${prefix}/${name};`;
+    const port = freePort();
     await Deno.writeTextFile(
       `${prefix}/nginx.conf`,
-      `daemon off;
-master_process off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  ${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(temp).join("\n  ")}
-  types { }
+      nginxMainConfig(
+        prefix,
+        `  types { }
   default_type application/octet-stream;
   if_modified_since before;
   server {
     listen 127.0.0.1:${port};
     root ${www};
-  }
-}
-`,
+  }`,
+      ),
     );
     const nginx = new Deno.Command("nginx", {
       args: ["-p", prefix, "-c", `${prefix}/nginx.conf`, "-e", `${prefix}/error.log`],
