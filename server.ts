@@ -615,7 +615,10 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    * ended (true, the default): one full, compacting garbage collection shortly after the
    * connections open fall to an eighth of a peak of at least 256 (see `collectGarbage` in
    * `io/garbage_collection.ts`). Idle, V8 collects nothing, so without it that memory stays
-   * resident until the next load. False: never ask for a collection. Not in Python.
+   * resident until the next load. Also one collection while many connections stay open (at
+   * least 256, then each time they have doubled), once the process has served nothing for
+   * half a second: what the load that opened them left in V8's young generation goes back.
+   * False: never ask for a collection. Not in Python.
    */
   release_memory_after_burst: boolean = true;
   /** Most connections open at once since the last burst ended. */
