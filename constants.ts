@@ -49,10 +49,18 @@ export const READ_BUFFER_SIZE = 64 * 1024;
 export const WRITE_STAGE_SIZE = 16 * 1024;
 
 /**
- * Most small read buffers kept for reuse once their connections ended (1 MiB): enough for the
- * connections a busy close-per-request load opens between two garbage collections.
+ * Bytes of one slab the small read buffers are cut from (64 of 2 KiB): memory the runtime maps
+ * for the slab alone (a WebAssembly memory, whose pages are a multiple of 64 KiB) and unmaps
+ * once the slab is dropped, so the buffers of connections that ended go back to the system
+ * instead of staying in the C allocator's heap among allocations still in use.
  */
-export const POOLED_SMALL_READ_BUFFERS = 512;
+export const SMALL_READ_SLAB_SIZE = 128 * 1024;
+
+/**
+ * Most slabs of small read buffers kept with none of their buffers in use (1 MiB): the next
+ * connections take from them without mapping new ones; further empty slabs are dropped.
+ */
+export const POOLED_EMPTY_SMALL_READ_SLABS = 8;
 
 /** Most grown read buffers kept for reuse while no connection needs one (1 MiB). */
 export const POOLED_READ_BUFFERS = 16;

@@ -33,6 +33,7 @@ import type {
   RequestHandlerClass,
   RequestLimitsInfo,
 } from "./handlers/base.ts";
+import { requestActivity } from "./io/connection_clock.ts";
 import { isDisconnect } from "./io/connection_errors.ts";
 import { writeStderr } from "./io/stderr.ts";
 import { withTimeout } from "./io/timeout.ts";
@@ -64,6 +65,24 @@ const BURST_MIN_CONNECTIONS = 256;
 const BURST_END_FRACTION = 8;
 /** Milliseconds after a burst ends before the collection (it runs once the load is gone). */
 const BURST_COLLECT_DELAY_MS = 1000;
+/**
+ * Fewest connections open at once for which an idle server asks for a collection while they
+ * stay open (`release_memory_after_burst`): V8's young generation grows with the load that
+ * opened them and stays grown (about 50 MiB after 10,000) until something collects.
+ */
+const IDLE_COLLECT_MIN_CONNECTIONS = BURST_MIN_CONNECTIONS;
+/**
+ * After a collection with connections open, the next one waits until the connections open
+ * have grown this many times over: at most one per doubling, however long they stay.
+ */
+const IDLE_COLLECT_GROWTH = 2;
+/**
+ * Milliseconds without any request in progress or begun, in the whole process, before a
+ * collection with connections open runs: long enough that a load has gone, not just paused.
+ */
+const IDLE_COLLECT_QUIET_MS = 500;
+/** Milliseconds between two looks for that quiet moment, while a collection is due. */
+const IDLE_COLLECT_CHECK_MS = 250;
 /** A `Connection` header that carries the `close` option. */
 const CONNECTION_CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
 /** A `Connection` header that carries the `keep-alive` option. */
@@ -572,8 +591,10 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
   /** Counts a connection in progress. */
   #track(done: Promise<void>): void {
     this.activeRequests.add(done);
-    if (this.activeRequests.size > this.#peakConnections) {
-      this.#peakConnections = this.activeRequests.size;
+    const open = this.activeRequests.size;
+    if (open > this.#peakConnections) {
+      this.#peakConnections = open;
+      if (open >= this.#idleCollectAt && this.#quietCheck === undefined) this.#watchForQuiet();
     }
   }
 
@@ -594,7 +615,10 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    * ended (true, the default): one full, compacting garbage collection shortly after the
    * connections open fall to an eighth of a peak of at least 256 (see `collectGarbage` in
    * `io/garbage_collection.ts`). Idle, V8 collects nothing, so without it that memory stays
-   * resident until the next load. False: never ask for a collection. Not in Python.
+   * resident until the next load. Also one collection while many connections stay open (at
+   * least 256, then each time they have doubled), once the process has served nothing for
+   * half a second: what the load that opened them left in V8's young generation goes back.
+   * False: never ask for a collection. Not in Python.
    */
   release_memory_after_burst: boolean = true;
   /** Most connections open at once since the last burst ended. */
@@ -604,15 +628,62 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
 
   #burstEnded(): void {
     this.#peakConnections = this.activeRequests.size;
+    this.#idleCollectAt = IDLE_COLLECT_MIN_CONNECTIONS;
     if (!this.release_memory_after_burst || this.#collection !== undefined) return;
     this.#collection = setTimeout(() => {
       this.#collection = undefined;
-      // Loaded on the first burst's end: a start never compiles it.
-      import("./io/garbage_collection.ts").then(({ collectGarbage }) => collectGarbage())
-        .catch(() => {});
+      collectGarbageLater();
     }, BURST_COLLECT_DELAY_MS);
     Deno.unrefTimer(this.#collection as unknown as number);
   }
+
+  /**
+   * Connections open at which the next collection with connections open is due: many
+   * connections opened by a load that has gone leave V8's young generation grown (about 5 KiB
+   * per connection at 10,000) although the connections themselves hold far less.
+   */
+  #idleCollectAt = IDLE_COLLECT_MIN_CONNECTIONS;
+  /** The timer that waits for a quiet moment to run that collection, while one is due. */
+  #quietCheck: ReturnType<typeof setTimeout> | undefined;
+  /** `requestActivity.begun` at the last quiet check. */
+  #begunAtCheck = -1;
+  /** `performance.now()` when a quiet check last saw a request in progress or begun. */
+  #lastBusyAt = 0;
+
+  /**
+   * Waits for a moment when the process serves nothing (no request in progress, none begun
+   * for `IDLE_COLLECT_QUIET_MS`), then collects once with the connections still open: the
+   * pause then delays no answer, only a request that arrives during it.
+   */
+  #watchForQuiet(): void {
+    if (!this.release_memory_after_burst) return;
+    this.#begunAtCheck = requestActivity.begun;
+    this.#lastBusyAt = performance.now();
+    this.#nextQuietCheck();
+  }
+
+  #nextQuietCheck(): void {
+    this.#quietCheck = setTimeout(this.#checkQuiet, IDLE_COLLECT_CHECK_MS);
+    Deno.unrefTimer(this.#quietCheck as unknown as number);
+  }
+
+  readonly #checkQuiet = (): void => {
+    this.#quietCheck = undefined;
+    const open = this.activeRequests.size;
+    // Fallen back below the mark: the burst's end (or the next growth) takes it from here.
+    if (open < this.#idleCollectAt || !this.release_memory_after_burst) return;
+    const now = performance.now();
+    if (requestActivity.inProgress > 0 || requestActivity.begun !== this.#begunAtCheck) {
+      this.#begunAtCheck = requestActivity.begun;
+      this.#lastBusyAt = now;
+    }
+    if (now - this.#lastBusyAt < IDLE_COLLECT_QUIET_MS) {
+      this.#nextQuietCheck();
+      return;
+    }
+    this.#idleCollectAt = open * IDLE_COLLECT_GROWTH;
+    collectGarbageLater();
+  };
 
   /** Runs `finish_request`, reports errors through `handle_error`, and closes. */
   protected async runRequest(
@@ -859,6 +930,12 @@ export const ThreadingHTTPServerBase: new (
  * ```
  */
 export class ThreadingHTTPServer extends ThreadingHTTPServerBase {}
+
+/** One full collection (`collectGarbage`), its module loaded on first use: a start never compiles it. */
+function collectGarbageLater(): void {
+  import("./io/garbage_collection.ts").then(({ collectGarbage }) => collectGarbage())
+    .catch(() => {});
+}
 
 /** `HTTPServer`'s own `finish_request`: while a server has it, `runRequest` runs it inline. */
 const BASE_FINISH_REQUEST = HTTPServer.prototype.finish_request;

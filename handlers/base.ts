@@ -306,10 +306,28 @@ export class BaseHTTPRequestHandler {
     let handled = false;
     try {
       if (this.handle === BASE_HANDLE) {
-        // `handle()` inlined while not overridden: one async call less per connection.
+        // `handle()` inlined while not overridden: one async call less per connection. While
+        // `handle_one_request` is not overridden either, the wait for a request's first bytes
+        // happens here, so a connection waiting for its next request holds this one
+        // suspended call, not `handle_one_request`'s as well.
         this.close_connection = true;
-        await this.handle_one_request();
-        while (!this.close_connection && !this.#clock.closing) await this.handle_one_request();
+        const ownHandleOne = this.handle_one_request === BASE_HANDLE_ONE_REQUEST;
+        do {
+          if (ownHandleOne && this.rfile.buffered === 0) {
+            this.#clock.beginRequest();
+            this.#requestBegun = true;
+            try {
+              // At the end of the input `handle_one_request` reads the empty line and stops.
+              await this.rfile.fillBuffer();
+            } catch (error) {
+              if (!(error instanceof SocketTimeoutError)) throw error;
+              this.#requestBegun = false;
+              this.#timedOut();
+              break;
+            }
+          }
+          await this.handle_one_request();
+        } while (!this.close_connection && !this.#clock.closing);
       } else {
         await this.handle();
       }
@@ -398,10 +416,21 @@ export class BaseHTTPRequestHandler {
     }
   }
 
+  /** `run` has started the clock of the request `handle_one_request` reads next. */
+  #requestBegun = false;
+
+  /** A read or write of the request timed out: logged, and the connection closes. */
+  #timedOut(): void {
+    this.log_error("Request timed out: %s", "TimeoutError('timed out')");
+    this.wfile.discard();
+    this.close_connection = true;
+  }
+
   /** Reads one request line, parses the request and dispatches it to `do_<command>`. */
   async handle_one_request(): Promise<void> {
     try {
-      this.#clock.beginRequest();
+      if (this.#requestBegun) this.#requestBegun = false;
+      else this.#clock.beginRequest();
       const limit = this.max_line_length + 1;
       this.#rawRequestline = this.rfile.readlineBufferedLatin1(limit) ??
         await this.rfile.readlineLatin1(limit);
@@ -432,9 +461,7 @@ export class BaseHTTPRequestHandler {
       await this.wfile.flush();
     } catch (error) {
       if (!(error instanceof SocketTimeoutError)) throw error;
-      this.log_error("Request timed out: %s", "TimeoutError('timed out')");
-      this.wfile.discard();
-      this.close_connection = true;
+      this.#timedOut();
     }
   }
 
@@ -815,6 +842,8 @@ export class BaseHTTPRequestHandler {
 const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
 /** The base class's own `handle`: while a handler has it, `run` runs its loop inline. */
 const BASE_HANDLE = BaseHTTPRequestHandler.prototype.handle;
+/** The base class's own `handle_one_request`: while a handler has it, `run` waits for requests. */
+const BASE_HANDLE_ONE_REQUEST = BaseHTTPRequestHandler.prototype.handle_one_request;
 /** The base class's own `finish`: while a handler has it, `run` may skip an empty flush. */
 const BASE_FINISH = BaseHTTPRequestHandler.prototype.finish;
 

@@ -32,6 +32,28 @@ const SHUTDOWN_NEW_CONNECTION_GRACE_MS = 1000;
 /** Where a connection stands: what a deadline that passes now means. */
 type ConnectionPhase = "new" | "idle" | "head" | "response" | "done";
 
+/** The phases in which a connection has a request in progress (its head or its answer). */
+function isBusy(phase: ConnectionPhase): boolean {
+  return phase === "head" || phase === "response";
+}
+
+/** What the clocks of every connection in the process have seen (see `requestActivity`). */
+interface RequestActivity {
+  /** Requests whose head began to arrive, counted since the process started. */
+  begun: number;
+  /** Connections with a request in progress now: reading its head or answering it. */
+  inProgress: number;
+}
+
+const activity: RequestActivity = { begun: 0, inProgress: 0 };
+
+/**
+ * The request activity of every connection in the process, as their clocks see it: a server
+ * tells from it that nothing is being served (`inProgress` 0) and that no request began since
+ * it last looked (`begun` unchanged), before it spends a pause on housekeeping.
+ */
+export const requestActivity: Readonly<RequestActivity> = activity;
+
 /** The part of the connection's reader the clock watches (`RFile` has it). */
 export interface ClockedReader {
   /** Bytes received from the connection so far. */
@@ -131,7 +153,7 @@ export class ConnectionClock {
     if (this.#requests++ === 0) {
       // The first request's deadline runs from the accept (set in `accepted`).
       if (reader.bytesReceived > 0) {
-        this.#phase = "head";
+        this.#enter("head");
       } else {
         this.#phase = "new";
         reader.onData = this.#onFirstByte;
@@ -139,7 +161,7 @@ export class ConnectionClock {
     } else if (reader.buffered > 0) {
       this.#beginHead();
     } else {
-      this.#phase = "idle";
+      this.#enter("idle");
       reader.onData = this.#onFirstByte;
       if (this.#idleTimeoutMs !== null) this.#timer().set(performance.now() + this.#idleTimeoutMs);
       else this.#deadline?.clear();
@@ -149,7 +171,7 @@ export class ConnectionClock {
   /** The request head has been read (or refused): no deadline while answering. */
   headEnded(): void {
     if (this.#reader !== null) this.#reader.onData = null;
-    this.#phase = "response";
+    this.#enter("response");
     this.#deadline?.clear();
   }
 
@@ -170,7 +192,7 @@ export class ConnectionClock {
 
   /** The connection has ended: no more deadlines. */
   stop(): void {
-    this.#phase = "done";
+    this.#enter("done");
     this.#deadline?.stop();
   }
 
@@ -180,7 +202,7 @@ export class ConnectionClock {
       this.#beginHead();
       return;
     }
-    this.#phase = "head";
+    this.#enter("head");
     if (this.#closing) {
       // Shutdown had shortened the wait for a first byte: the request has its full time.
       if (this.#headerTimeoutMs === null) this.#deadline?.clear();
@@ -189,10 +211,19 @@ export class ConnectionClock {
   };
 
   #beginHead(): void {
-    this.#phase = "head";
+    this.#enter("head");
     if (this.#headerTimeoutMs !== null) {
       this.#timer().set(performance.now() + this.#headerTimeoutMs);
     } else this.#deadline?.clear();
+  }
+
+  /** Moves to `phase`, keeping the process's {@linkcode requestActivity} up to date. */
+  #enter(phase: ConnectionPhase): void {
+    const was = this.#phase;
+    if (phase === "head" && was !== "head") activity.begun++;
+    const busy = isBusy(phase);
+    if (busy !== isBusy(was)) activity.inProgress += busy ? 1 : -1;
+    this.#phase = phase;
   }
 
   #timer(): RequestDeadline {

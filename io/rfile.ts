@@ -16,7 +16,12 @@
 import { INITIAL_READ_BUFFER_SIZE, READ_BUFFER_SIZE } from "../constants.ts";
 import { ClientDisconnectedError } from "../errors.ts";
 import type { ByteConnection } from "../types.ts";
-import { type BufferPool, readBufferPool, smallReadBufferPool } from "./buffer_pool.ts";
+import {
+  type BufferLender,
+  type BufferPool,
+  readBufferPool,
+  smallReadBufferPool,
+} from "./buffer_pool.ts";
 import { isDisconnect } from "./connection_errors.ts";
 import { throwSocketTimeout, withTimeout } from "./timeout.ts";
 import { decodeLatin1 } from "../protocol/latin1.ts";
@@ -66,7 +71,7 @@ export class RFile {
   /** The reader's small buffer, held until {@linkcode release} (then `RELEASED`). */
   #small: Uint8Array;
   /** Where the small buffer comes from and goes back to; null: allocated for this reader. */
-  readonly #smallPool: BufferPool | null;
+  readonly #smallPool: BufferLender | null;
   /** Where larger buffers are borrowed from; null: the reader never grows. */
   readonly #pool: BufferPool | null;
   /** The buffer in use: `#small`, or one borrowed from `#pool`. */
@@ -208,7 +213,7 @@ export class RFile {
       this.#start = 0;
       this.#end = 0;
       if (this.#small === RELEASED) {
-        this.#small = (this.#smallPool as BufferPool).take();
+        this.#small = (this.#smallPool as BufferLender).take();
         this.#buf = this.#small;
       }
       if (this.#pool !== null) {

@@ -613,6 +613,37 @@ Deno.test("a client that never finishes its headers does not block others (Threa
   });
 });
 
+Deno.test("a handler timeout ends a keep-alive connection left silent after its answer", async () => {
+  const lines: string[] = [];
+  class TimingOut extends FlakyHandler {
+    override timeout = 0.3;
+    override log_writer = (line: string) => {
+      lines.push(line);
+    };
+    override log_message(format: string, ...args: FormatValue[]): void {
+      BaseHTTPRequestHandler.prototype.log_message.call(this, format, ...args);
+    }
+  }
+  await withServer(TimingOut, async ({ port, server }) => {
+    const client = await RawClient.connect(port);
+    try {
+      await client.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
+      // The answer, then nothing more: the wait for the next request times out and the
+      // connection ends, as a timeout while reading a request line does in Python.
+      const text = await client.readToEnd(3_000);
+      assert(text.startsWith("HTTP/1.1 200 OK\r\n"), text);
+      assert(text.endsWith("ok /first\n"), text);
+    } finally {
+      client.close();
+    }
+    assertEquals(server.errors, []);
+  });
+  assert(
+    lines.some((l) => l.endsWith("Request timed out: TimeoutError('timed out')\n")),
+    lines.join(""),
+  );
+});
+
 Deno.test("a handler timeout drops a client that never finishes its headers (HTTPServer)", async () => {
   const lines: string[] = [];
   class TimingOut extends FlakyHandler {

@@ -219,3 +219,27 @@ Deno.test("log_message escapes control characters and doubles backslashes", asyn
     JSON.stringify(lines[1]),
   );
 });
+
+for (const chunk of [undefined, 5]) {
+  const how = chunk === undefined ? "whole" : `in ${chunk}-byte reads`;
+  Deno.test(`an overridden handle_one_request is called for every request and the end (${how})`, async () => {
+    const seen: string[] = [];
+    class Counting extends BaseHTTPRequestHandler {
+      override protocol_version = "HTTP/1.1";
+      override log_message() {}
+      override async handle_one_request(): Promise<void> {
+        await super.handle_one_request();
+        seen.push(this.requestline);
+      }
+      do_GET(): Promise<void> {
+        this.send_response(204);
+        return this.end_headers();
+      }
+    }
+    const input = "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+    const { output } = await runSocketless(Counting, input, chunk);
+    assertEquals(output.match(/HTTP\/1\.1 204/g)?.length, 2);
+    // Two requests, then the end of the input (an empty request line closes the connection).
+    assertEquals(seen, ["GET /a HTTP/1.1", "GET /b HTTP/1.1", "GET /b HTTP/1.1"]);
+  });
+}

@@ -4,9 +4,9 @@
  * from pools per response; `closesCleanly` decides when a close needs no lingering drain.
  * Socketless: memory connections and recording writers.
  */
-import { assert, assertEquals } from "../deps.ts";
+import { assert, assertEquals, assertThrows } from "../deps.ts";
 import { COPY_CHUNK_SIZE, INITIAL_READ_BUFFER_SIZE, READ_BUFFER_SIZE } from "../constants.ts";
-import { BufferPool } from "../io/buffer_pool.ts";
+import { BufferPool, SlabPool } from "../io/buffer_pool.ts";
 import { BytesSource, copyBody, ScratchBuffer } from "../io/body_source.ts";
 import { MemoryConnection } from "../io/memory.ts";
 import { RFile } from "../io/rfile.ts";
@@ -221,4 +221,41 @@ Deno.test("closesCleanly: only when the client said it sends nothing more", asyn
     await handler.finish();
     assertEquals(closesCleanly(handler), expected, JSON.stringify(request));
   }
+});
+
+Deno.test("slab pool: lends buffers cut from slabs, drops empty slabs beyond its bound", () => {
+  const pool = new SlabPool(2048, 128 * 1024, 1);
+  const perSlab = (128 * 1024) / 2048;
+  const lent = Array.from({ length: perSlab * 3 }, () => pool.take());
+  assertEquals(pool.slabs, 3);
+  assertEquals(pool.kept, 0);
+  assertEquals(new Set(lent).size, lent.length);
+  for (const buffer of lent) assertEquals(buffer.length, 2048);
+  // Buffers of one slab do not overlap.
+  const first = lent[0];
+  first.fill(7);
+  assert(lent.slice(1).every((buffer) => buffer.buffer !== first.buffer || buffer[0] !== 7));
+  for (const buffer of lent) pool.give(buffer);
+  // One empty slab is kept for the next borrowers; the other two are dropped.
+  assertEquals(pool.slabs, 1);
+  assertEquals(pool.kept, perSlab);
+  pool.give(new Uint8Array(2048)); // not from the pool: left to the garbage collector
+  assertEquals(pool.kept, perSlab);
+  const again = pool.take();
+  assertEquals(pool.slabs, 1);
+  assert(lent.includes(again));
+});
+
+Deno.test("slab pool: refuses a slab size that is not whole pages of whole buffers", () => {
+  assertThrows(() => new SlabPool(2048, 100 * 1024, 1), RangeError);
+  assertThrows(() => new SlabPool(3000, 128 * 1024, 1), RangeError);
+});
+
+Deno.test("rfile: reads into a small buffer cut from a slab", async () => {
+  const rfile = new RFile(new MemoryConnection("GET / HTTP/1.1\r\n\r\n"));
+  assertEquals(await rfile.readlineLatin1(), "GET / HTTP/1.1\r\n");
+  assertEquals(await rfile.readlineLatin1(), "\r\n");
+  assertEquals(rfile.bufferSize, INITIAL_READ_BUFFER_SIZE);
+  rfile.release();
+  assertEquals(rfile.bufferSize, 0);
 });

@@ -1,7 +1,7 @@
 // Socketless tests of io/connection_clock.ts: a fake reader stands for rfile, the drop callback
 // records what the handler would do, and the limits are tens of milliseconds.
 import { assertEquals } from "../deps.ts";
-import { type ClockedReader, ConnectionClock } from "../io/connection_clock.ts";
+import { type ClockedReader, ConnectionClock, requestActivity } from "../io/connection_clock.ts";
 
 /** A limit short enough for a test, in seconds. */
 const SHORT = 0.03;
@@ -195,4 +195,24 @@ Deno.test("ConnectionClock: closeWhenIdle before the clock starts keeps the earl
   } finally {
     clock.stop();
   }
+});
+
+Deno.test("requestActivity counts requests begun and in progress across a connection's phases", () => {
+  const reader = new FakeReader();
+  const clock = new ConnectionClock(() => {});
+  clock.accepted(reader, null, null);
+  const begun = requestActivity.begun;
+  const inProgress = requestActivity.inProgress;
+  clock.beginRequest(); // waiting for the first byte: nothing in progress yet
+  assertEquals([requestActivity.begun - begun, requestActivity.inProgress - inProgress], [0, 0]);
+  reader.receive(10);
+  assertEquals([requestActivity.begun - begun, requestActivity.inProgress - inProgress], [1, 1]);
+  clock.headEnded(); // answering: still in progress
+  assertEquals(requestActivity.inProgress - inProgress, 1);
+  reader.buffered = 0;
+  clock.beginRequest(); // idle between requests
+  assertEquals([requestActivity.begun - begun, requestActivity.inProgress - inProgress], [1, 0]);
+  reader.receive(10);
+  clock.stop(); // ended with a head half read: no longer in progress
+  assertEquals([requestActivity.begun - begun, requestActivity.inProgress - inProgress], [2, 0]);
 });

@@ -90,3 +90,105 @@ Deno.test("a server collects once after a burst ends, never with release_memory_
   assertEquals(await collectionsAfterBurst(true), 1);
   assertEquals(await collectionsAfterBurst(false), 0);
 });
+
+/** Most milliseconds to wait for the collection with connections open (quiet 0.5 s, checks). */
+const QUIET_LIMIT_MS = 5000;
+/** Milliseconds for the collection after a burst's end to have run (its delay is 1 s). */
+const AFTER_BURST_WAIT_MS = 1500;
+/** Milliseconds a server that must not collect is watched (three times the quiet window). */
+const NO_COLLECTION_WAIT_MS = 1500;
+
+/** `KeepAlive`, except that `GET /slow` answers only once `slowAnswered` is resolved. */
+class SlowKeepAlive extends KeepAlive {
+  static slowAnswered: Promise<void> = Promise.resolve();
+  override async do_GET(): Promise<void> {
+    if (this.path === "/slow") await SlowKeepAlive.slowAnswered;
+    await super.do_GET();
+  }
+}
+
+/** Waits until `done()` or `limitMs` passed. */
+async function waitFor(done: () => boolean, limitMs: number): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!done() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/**
+ * Opens `BURST` keep-alive connections that each had one answer and stay open, then runs
+ * `whileOpen` with a counter of the collections asked for meanwhile.
+ */
+async function withIdleConnections(
+  release: boolean,
+  whileOpen: (collections: () => number) => Promise<void>,
+  before?: (port: number) => Promise<void>,
+): Promise<void> {
+  let collections = 0;
+  const global = globalThis as { gc?: unknown };
+  global.gc = () => collections++;
+  const server = new ThreadingHTTPServer(["127.0.0.1", 0], SlowKeepAlive);
+  server.release_memory_after_burst = release;
+  const serving = server.serve_forever();
+  const request = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const conns: Deno.TcpConn[] = [];
+  try {
+    await before?.(server.server_port);
+    conns.push(
+      ...await Promise.all(Array.from({ length: BURST }, async () => {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.server_port });
+        await conn.write(request);
+        await conn.read(new Uint8Array(1024));
+        return conn;
+      })),
+    );
+    await whileOpen(() => collections);
+  } finally {
+    for (const conn of conns) conn.close();
+    // The collection after the burst's end runs a second later: before the next test's count.
+    if (release) await new Promise((resolve) => setTimeout(resolve, AFTER_BURST_WAIT_MS));
+    delete global.gc;
+    await server.shutdown();
+    server.server_close();
+    await serving;
+    await server.drain(1000);
+  }
+}
+
+Deno.test("a server with many connections open collects once when nothing is served", async () => {
+  await withIdleConnections(true, async (collections) => {
+    await waitFor(() => collections() > 0, QUIET_LIMIT_MS);
+    assertEquals(collections(), 1);
+    // Once per doubling of the connections open: staying idle asks for no more.
+    await new Promise((resolve) => setTimeout(resolve, NO_COLLECTION_WAIT_MS));
+    assertEquals(collections(), 1);
+  });
+});
+
+Deno.test("a server with many connections open does not collect while a request is in progress", async () => {
+  let answer = () => {};
+  SlowKeepAlive.slowAnswered = new Promise((resolve) => answer = resolve);
+  let slow: Deno.TcpConn | null = null;
+  try {
+    await withIdleConnections(true, async (collections) => {
+      await new Promise((resolve) => setTimeout(resolve, NO_COLLECTION_WAIT_MS));
+      assertEquals(collections(), 0);
+      answer();
+      await (slow as Deno.TcpConn).read(new Uint8Array(1024));
+      await waitFor(() => collections() > 0, QUIET_LIMIT_MS);
+      assertEquals(collections(), 1);
+    }, async (port) => {
+      // Its answer waits: a request in progress from before the connections opened.
+      slow = await Deno.connect({ hostname: "127.0.0.1", port });
+      await slow.write(new TextEncoder().encode("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+    });
+  } finally {
+    answer();
+    (slow as Deno.TcpConn | null)?.close();
+  }
+});
+
+Deno.test("a server with many connections open never collects with release_memory_after_burst off", async () => {
+  await withIdleConnections(false, async (collections) => {
+    await new Promise((resolve) => setTimeout(resolve, NO_COLLECTION_WAIT_MS));
+    assertEquals(collections(), 0);
+  });
+});
