@@ -39,8 +39,28 @@ export const MAX_CACHED_NAMES = 64;
 export const UNREPEATED_ROUND_MS = 1000;
 /** Milliseconds a name whose values did not repeat goes uncached before it gets a new round. */
 export const UNREPEATED_RECHECK_MS = 10_000;
-/** Marks a name whose values did not repeat (never holds an entry). */
-const UNREPEATED: ReadonlyMap<string, Uint8Array> = new Map();
+/**
+ * Uses of a name whose values did not repeat between two looks at the clock (a clock read
+ * costs about as much as encoding the line): past {@linkcode UNREPEATED_RECHECK_MS}, the next
+ * round starts within this many uses.
+ */
+const UNREPEATED_USES_PER_CLOCK_READ = 64;
+
+/** One header name's kept lines, or the mark that its values do not repeat. */
+interface NameEntry {
+  /** Lines by value; null while the name's values are not kept (they did not repeat). */
+  values: Map<string, Uint8Array> | null;
+  /** When the current round of values began (or when the name was marked unrepeated). */
+  roundStarted: number;
+  /** Uses left before an unrepeated name looks at the clock again. */
+  usesBeforeClock: number;
+}
+
+/**
+ * Bytes an encoder keeps for the lines of one head that the memo does not keep: a few lines of
+ * up to {@linkcode MAX_CACHED_HEADER_VALUE_LENGTH} characters; longer ones get an array each.
+ */
+const FRESH_LINES_BYTES = 512;
 
 /** The blank line that ends a header block. */
 const END_OF_HEADERS: Uint8Array = new Uint8Array([0x0d, 0x0a]);
@@ -64,17 +84,28 @@ const LF = 0x0a;
 
 /** Latin-1 bytes of `<keyword>: <value>\r\n` (every character already checked <= U+00FF). */
 function encodeHeaderLine(keyword: string, value: string): Uint8Array {
+  const bytes = new Uint8Array(keyword.length + value.length + 4);
+  writeHeaderLine(keyword, value, bytes, 0);
+  return bytes;
+}
+
+/** Writes `<keyword>: <value>\r\n` into `target` at `offset`; the offset after it. */
+function writeHeaderLine(
+  keyword: string,
+  value: string,
+  target: Uint8Array,
+  offset: number,
+): number {
   const nameLength = keyword.length;
   const valueLength = value.length;
-  const bytes = new Uint8Array(nameLength + valueLength + 4);
-  for (let i = 0; i < nameLength; i++) bytes[i] = keyword.charCodeAt(i);
-  bytes[nameLength] = COLON;
-  bytes[nameLength + 1] = SPACE;
-  const valueStart = nameLength + 2;
-  for (let i = 0; i < valueLength; i++) bytes[valueStart + i] = value.charCodeAt(i);
-  bytes[valueStart + valueLength] = CR;
-  bytes[valueStart + valueLength + 1] = LF;
-  return bytes;
+  for (let i = 0; i < nameLength; i++) target[offset + i] = keyword.charCodeAt(i);
+  target[offset + nameLength] = COLON;
+  target[offset + nameLength + 1] = SPACE;
+  const valueStart = offset + nameLength + 2;
+  for (let i = 0; i < valueLength; i++) target[valueStart + i] = value.charCodeAt(i);
+  target[valueStart + valueLength] = CR;
+  target[valueStart + valueLength + 1] = LF;
+  return valueStart + valueLength + 2;
 }
 
 /** A status line kept for one code, valid while protocol and reason stay the same. */
@@ -96,9 +127,7 @@ interface StatusLineEntry {
  * ```
  */
 export class HeaderLineCache {
-  readonly #headers = new Map<string, Map<string, Uint8Array>>();
-  /** When each name's current round of values began (or when it was marked unrepeated). */
-  readonly #roundStarted = new Map<string, number>();
+  readonly #names = new Map<string, NameEntry>();
   readonly #statuses = new Map<number, StatusLineEntry>();
 
   /**
@@ -112,38 +141,56 @@ export class HeaderLineCache {
    * @throws {HeaderValueError} The name or value holds CR, LF, NUL or a non-latin-1 character.
    */
   headerLine(keyword: string, value: string, checked = false): Uint8Array {
-    let values = this.#headers.get(keyword);
+    return this.keptLine(keyword, value, checked) ?? encodeHeaderLine(keyword, value);
+  }
+
+  /**
+   * The kept line `<keyword>: <value>\r\n` (kept from now on if it was not yet), or null when
+   * lines of this value are not kept: a value longer than
+   * {@linkcode MAX_CACHED_HEADER_VALUE_LENGTH}, or a name whose values do not repeat. The
+   * caller then encodes the line itself (as {@linkcode ResponseHeadEncoder} does, into a
+   * buffer of its own, without an array per line).
+   *
+   * @param keyword The header name.
+   * @param value The value.
+   * @param checked True when both texts come from a {@linkcode ResponseHead} (not scanned).
+   * @returns The line (shared: do not modify), or null.
+   * @throws {HeaderValueError} The name or value holds CR, LF, NUL or a non-latin-1 character.
+   */
+  keptLine(keyword: string, value: string, checked = false): Uint8Array | null {
+    let entry = this.#names.get(keyword);
     // An unrepeated name's values are never looked up: a fresh value's hash is not computed.
-    const known = values === UNREPEATED ? undefined : values?.get(value);
+    const known = entry?.values?.get(value);
     if (known !== undefined) return known;
     if (!checked && (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(value))) {
       throw new HeaderValueError(keyword, value);
     }
-    const bytes = encodeHeaderLine(keyword, value);
-    if (value.length > MAX_CACHED_HEADER_VALUE_LENGTH) return bytes;
-    if (values === UNREPEATED) {
-      const marked = this.#roundStarted.get(keyword) ?? 0;
-      if (performance.now() - marked < UNREPEATED_RECHECK_MS) return bytes;
-      values = undefined;
+    if (value.length > MAX_CACHED_HEADER_VALUE_LENGTH) return null;
+    if (entry !== undefined && entry.values === null) {
+      if (--entry.usesBeforeClock > 0) return null;
+      entry.usesBeforeClock = UNREPEATED_USES_PER_CLOCK_READ;
+      if (performance.now() - entry.roundStarted < UNREPEATED_RECHECK_MS) return null;
+      entry.values = new Map();
+      entry.roundStarted = performance.now();
     }
-    if (values === undefined) {
-      if (this.#headers.size >= MAX_CACHED_NAMES) {
-        this.#headers.clear();
-        this.#roundStarted.clear();
-      }
-      values = new Map();
-      this.#headers.set(keyword, values);
-      this.#roundStarted.set(keyword, performance.now());
-    } else if (values.size >= MAX_CACHED_VALUES_PER_NAME) {
+    if (entry === undefined) {
+      if (this.#names.size >= MAX_CACHED_NAMES) this.#names.clear();
+      entry = { values: new Map(), roundStarted: performance.now(), usesBeforeClock: 0 };
+      this.#names.set(keyword, entry);
+    }
+    const values = entry.values as Map<string, Uint8Array>;
+    if (values.size >= MAX_CACHED_VALUES_PER_NAME) {
       const now = performance.now();
-      const unrepeated = now - (this.#roundStarted.get(keyword) ?? 0) < UNREPEATED_ROUND_MS;
-      this.#roundStarted.set(keyword, now);
+      const unrepeated = now - entry.roundStarted < UNREPEATED_ROUND_MS;
+      entry.roundStarted = now;
       if (unrepeated) {
-        this.#headers.set(keyword, UNREPEATED as Map<string, Uint8Array>);
-        return bytes;
+        entry.values = null;
+        entry.usesBeforeClock = UNREPEATED_USES_PER_CLOCK_READ;
+        return null;
       }
       values.clear();
     }
+    const bytes = encodeHeaderLine(keyword, value);
     values.set(value, bytes);
     return bytes;
   }
@@ -260,6 +307,11 @@ export class ResponseHeadEncoder {
   #block: Uint8Array | null = null;
   /** Reused for every {@linkcode lines} answer. */
   readonly #lines: Uint8Array[] = [];
+  /**
+   * Where {@linkcode lines} encodes the lines the memo does not keep (a `Content-Range` of
+   * random ranges, a multipart boundary), reused by every call: no array per such line.
+   */
+  #fresh: Uint8Array | null = null;
 
   /**
    * Creates the encoder.
@@ -294,16 +346,39 @@ export class ResponseHeadEncoder {
    *
    * @param head The head.
    * @param ended Whether the head is complete.
-   * @returns The lines, in an array reused by the next call (copy what you keep).
+   * @returns The lines, in an array reused by the next call; a line the memo does not keep
+   *   is a view of a buffer the next call reuses too (copy what you keep).
    */
   lines(head: ResponseHead, ended: boolean): readonly Uint8Array[] {
     // Filled by index and cut to length: `length = 0` would drop the array's backing store.
     const lines = this.#lines;
     const cache = this.#cache;
     let n = 0;
+    let freshUsed = 0;
     if (head.hasStatus) lines[n++] = cache.statusLine(head.version, head.code, head.reason);
     for (let i = 0; i < head.size; i++) {
-      lines[n++] = cache.headerLine(head.nameAt(i), head.valueAt(i), true);
+      const name = head.nameAt(i);
+      const value = head.valueAt(i);
+      const kept = cache.keptLine(name, value, true);
+      if (kept !== null) {
+        lines[n++] = kept;
+        continue;
+      }
+      // A line the memo does not keep: encoded into `#fresh` (a view of it is the line).
+      const length = name.length + value.length + 4;
+      let fresh = this.#fresh;
+      if (fresh === null || freshUsed + length > fresh.length) {
+        if (freshUsed + length > FRESH_LINES_BYTES) {
+          lines[n++] = encodeHeaderLine(name, value);
+          continue;
+        }
+        // Views given out earlier keep the old buffer alive until they are consumed.
+        fresh = this.#fresh = new Uint8Array(FRESH_LINES_BYTES);
+        freshUsed = 0;
+      }
+      const end = writeHeaderLine(name, value, fresh, freshUsed);
+      lines[n++] = fresh.subarray(freshUsed, end);
+      freshUsed = end;
     }
     if (ended) lines[n++] = END_OF_HEADERS;
     lines.length = n;
