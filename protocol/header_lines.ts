@@ -312,6 +312,16 @@ export class ResponseHeadEncoder {
    * random ranges, a multipart boundary), reused by every call: no array per such line.
    */
   #fresh: Uint8Array | null = null;
+  /**
+   * The fields {@linkcode lines} encoded last, by position, with their kept lines (null for a
+   * line in `#fresh`): a field equal to the one at its position last time takes that line
+   * without a lookup in the memo (a range answer's head differs from the previous one only in
+   * `Content-Range`). Lines are immutable bytes, so one the memo has dropped since is still
+   * right.
+   */
+  readonly #lineNames: string[] = [];
+  readonly #lineValues: string[] = [];
+  readonly #lineBytes: (Uint8Array | null)[] = [];
 
   /**
    * Creates the encoder.
@@ -356,10 +366,23 @@ export class ResponseHeadEncoder {
     let n = 0;
     let freshUsed = 0;
     if (head.hasStatus) lines[n++] = cache.statusLine(head.version, head.code, head.reason);
+    const lineNames = this.#lineNames;
+    const lineValues = this.#lineValues;
+    const lineBytes = this.#lineBytes;
     for (let i = 0; i < head.size; i++) {
       const name = head.nameAt(i);
       const value = head.valueAt(i);
+      if (name === lineNames[i] && value === lineValues[i]) {
+        const previous = lineBytes[i];
+        if (previous !== null) {
+          lines[n++] = previous;
+          continue;
+        }
+      }
+      lineNames[i] = name;
+      lineValues[i] = value;
       const kept = cache.keptLine(name, value, true);
+      lineBytes[i] = kept;
       if (kept !== null) {
         lines[n++] = kept;
         continue;

@@ -33,14 +33,11 @@ import {
   SegmentsSource,
   WHOLE_READ_BYTES,
 } from "../../io/body_source.ts";
-import { fileEntityTag } from "../../protocol/etag.ts";
 import { htmlEscapeNoQuote } from "../../protocol/html.ts";
-import { planMultipartByteranges } from "../../protocol/multipart_byteranges.ts";
-import {
-  type ContentDecision,
-  decideContent,
-  type RepresentationFacts,
-  type RequestHeaders,
+import type {
+  ContentDecision,
+  RepresentationFacts,
+  RequestHeaders,
 } from "../../protocol/preconditions.ts";
 import { type FormatValue, percentFormat } from "../../protocol/python_text.ts";
 import type { StatusText } from "../../status.ts";
@@ -118,12 +115,73 @@ const facts: { size: number; lastModifiedMs: number; etag: string | null } = {
   etag: null,
 };
 
+/**
+ * What decides a request that carries `Range` or `If-Modified-Since`, or any request with tags
+ * on: the precondition and range logic and the entity tags (with `range.ts`,
+ * `if_modified_since.ts`). Loaded by the first such request and kept here, so a server that
+ * only ever answers plain GETs (and its start-up) never loads them, and later requests do not
+ * wait.
+ */
+interface DecisionModules {
+  readonly decideContent: typeof import("../../protocol/preconditions.ts").decideContent;
+  readonly fileEntityTag: typeof import("../../protocol/etag.ts").fileEntityTag;
+}
+let decisionModules: DecisionModules | null = null;
+let decisionModulesLoading: Promise<unknown> | null = null;
+
+/** Loads the decision modules once (a failed load is tried again by the next request). */
+function loadDecisionModules(): Promise<unknown> {
+  return decisionModulesLoading ??= Promise.all([
+    import("../../protocol/preconditions.ts"),
+    import("../../protocol/etag.ts"),
+  ]).then(([preconditions, etag]) => {
+    decisionModules = {
+      decideContent: preconditions.decideContent,
+      fileEntityTag: etag.fileEntityTag,
+    };
+  }, (error) => {
+    decisionModulesLoading = null;
+    throw error;
+  });
+}
+
+/** `multipart/byteranges` planning, loaded by the first multi-range answer. */
+type MultipartModule = typeof import("../../protocol/multipart_byteranges.ts");
+let multipartModule: MultipartModule | null = null;
+
+function loadMultipartModule(): Promise<MultipartModule> {
+  return import("../../protocol/multipart_byteranges.ts").then((module) => {
+    return multipartModule = module;
+  });
+}
+
+/** `decideContent`'s answer for Python's plain GET, before its module is loaded. */
+const FULL: ContentDecision = Object.freeze({ kind: "full", status: 200 });
+
+/**
+ * Whether this request's answer depends on more than the file: `Range` on a GET or HEAD,
+ * `If-Modified-Since`, or tags on (RFC 9110 evaluation of every request). Without any of them
+ * `decideContent` answers `200` with the whole file (CPython's evaluation looks at nothing
+ * else), so it is asked only while its module is not loaded yet.
+ */
+function needsDecision(responder: ContentResponder): boolean {
+  if (responder.etag) return true;
+  const headers = responder.headers;
+  const method = responder.command;
+  return (method === "GET" || method === "HEAD") && headers.get("range") !== undefined ||
+    headers.get("if-modified-since") !== undefined;
+}
+
 /** The decision for this request and file (`etag` is the file's tag, or null). */
 function decide(
   responder: ContentResponder,
   info: Deno.FileInfo,
   etag: string | null,
 ): ContentDecision {
+  const modules = decisionModules;
+  // Not loaded: `serveContent` found nothing to decide (`needsDecision`).
+  if (modules === null) return FULL;
+  const decideContent = modules.decideContent;
   facts.size = info.size;
   facts.lastModifiedMs = mtimeOf(info);
   facts.etag = etag;
@@ -160,6 +218,11 @@ export function serveContent(
   open: FileOpener,
   openFiles: OpenFileCache | null = null,
 ): Promise<BodySource | null> {
+  if (decisionModules === null && needsDecision(responder)) {
+    return loadDecisionModules().then(() =>
+      serveContent(responder, path, info, contentType, open, openFiles)
+    );
+  }
   // The answers from memory and from a shared handle go straight to `answer`: one async step
   // per response on the paths a keep-alive client repeats.
   if (info !== null && info.isFile) {
@@ -295,7 +358,8 @@ async function answer(
         break;
       }
       case "multiple-ranges": {
-        const plan = planMultipartByteranges(decision.spans, info.size, contentType);
+        const multipart = multipartModule ?? await loadMultipartModule();
+        const plan = multipart.planMultipartByteranges(decision.spans, info.size, contentType);
         responder.send_response(206);
         responder.send_header("Content-type", plan.contentType);
         responder.send_header("Content-Length", String(plan.contentLength));
@@ -369,7 +433,10 @@ async function sendRangeNotSatisfiable(
 
 /** The file's strong entity tag when tags are on, else null. */
 function entityTagOf(responder: ContentResponder, info: Deno.FileInfo): string | null {
-  return responder.etag ? fileEntityTag(mtimeOf(info), info.size) : null;
+  // Tags on: `serveContent` loaded the decision modules first (`needsDecision`).
+  return responder.etag && decisionModules !== null
+    ? decisionModules.fileEntityTag(mtimeOf(info), info.size)
+    : null;
 }
 
 /** The modification time in milliseconds since the epoch (0 where the platform gives none). */
