@@ -62,6 +62,12 @@ interface NameEntry {
  */
 const FRESH_LINES_BYTES = 512;
 
+/**
+ * Spare bytes an encoder's own block keeps past the head it holds, so that a value growing by
+ * a few characters (a longer `Content-Range`) does not reallocate it.
+ */
+const OWN_BLOCK_SLACK = 64;
+
 /** The blank line that ends a header block. */
 const END_OF_HEADERS: Uint8Array = new Uint8Array([0x0d, 0x0a]);
 
@@ -313,6 +319,16 @@ export class ResponseHeadEncoder {
    */
   #fresh: Uint8Array | null = null;
   /**
+   * The previous head encoded whole (its first `#ownLength` bytes; 0: none), and where each
+   * of its lines starts (then its end): a head with the same status and names but other
+   * values is encoded by rewriting only the changed lines here. The block handed out is this
+   * buffer, so it is valid until the next call (the handler writes it before the next head).
+   */
+  #own: Uint8Array | null = null;
+  #ownLength = 0;
+  #ownView: Uint8Array | null = null;
+  readonly #offsets: number[] = [];
+  /**
    * The fields {@linkcode lines} encoded last, by position, with their kept lines (null for a
    * line in `#fresh`): a field equal to the one at its position last time takes that line
    * without a lookup in the memo (a range answer's head differs from the previous one only in
@@ -333,22 +349,89 @@ export class ResponseHeadEncoder {
   }
 
   /**
-   * The whole encoded head when `head` and `ended` repeat the previous call's, else null (and
-   * they become the ones the next call is compared with).
+   * The whole encoded head when `head` and `ended` repeat the previous call's status line and
+   * field names (values may differ), else null; either way they become the ones the next call
+   * is compared with. A head equal to the previous one gets a block kept until the head
+   * changes; one whose values changed gets the encoder's own block with those lines
+   * rewritten, valid until the next call (write it before encoding the next head).
    *
    * @param head The head.
    * @param ended Whether the head is complete.
-   * @returns The joined lines (shared: do not modify), or null.
+   * @returns The joined lines (do not modify), or null.
    */
   repeatedBlock(head: ResponseHead, ended: boolean): Uint8Array | null {
-    if (this.#hasPrevious && ended === this.#previousEnded && head.sameAs(this.#previous)) {
-      return this.#block ??= joinLines(this.lines(head, ended));
+    const previous = this.#previous;
+    let block: Uint8Array | null = null;
+    if (this.#hasPrevious && ended === this.#previousEnded && head.sameShapeAs(previous)) {
+      if (head.sameAs(previous)) return this.#block ??= joinLines(this.lines(head, ended));
+      // Only values changed (a range's `Content-Range`, the `Date` of a new second): the
+      // previous encoding with the changed lines rewritten in place.
+      block = this.#ownLength > 0 ? this.#patchOwn(head, previous) : this.#encodeOwn(head, ended);
+    } else {
+      this.#ownLength = 0;
     }
-    this.#previous.copyFrom(head);
+    previous.copyFrom(head);
     this.#previousEnded = ended;
     this.#hasPrevious = true;
     this.#block = null;
-    return null;
+    return block;
+  }
+
+  /** Encodes the whole head into `#own` (kept for {@linkcode ResponseHeadEncoder.#patchOwn}). */
+  #encodeOwn(head: ResponseHead, ended: boolean): Uint8Array {
+    const lines = this.lines(head, ended);
+    let length = 0;
+    for (let i = 0; i < lines.length; i++) length += lines[i].length;
+    let own = this.#own;
+    if (own === null || own.length < length) {
+      own = this.#own = new Uint8Array(length + OWN_BLOCK_SLACK);
+    }
+    const offsets = this.#offsets;
+    let offset = 0;
+    for (let i = 0; i < lines.length; i++) {
+      offsets[i] = offset;
+      own.set(lines[i], offset);
+      offset += lines[i].length;
+    }
+    offsets[lines.length] = offset;
+    offsets.length = lines.length + 1;
+    this.#ownLength = length;
+    return this.#ownView = own.subarray(0, length);
+  }
+
+  /**
+   * Rewrites in `#own` the lines whose values differ from `previous` (same status and names),
+   * moving what follows a line whose length changed.
+   */
+  #patchOwn(head: ResponseHead, previous: ResponseHead): Uint8Array {
+    let own = this.#own as Uint8Array;
+    let length = this.#ownLength;
+    const offsets = this.#offsets;
+    const first = head.hasStatus ? 1 : 0;
+    for (let i = 0; i < head.size; i++) {
+      const value = head.valueAt(i);
+      if (value === previous.valueAt(i)) continue;
+      const name = head.nameAt(i);
+      const line = first + i;
+      const start = offsets[line];
+      const end = offsets[line + 1];
+      const change = name.length + value.length + 4 - (end - start);
+      if (change !== 0) {
+        if (length + change > own.length) {
+          const grown = new Uint8Array(length + change + OWN_BLOCK_SLACK);
+          grown.set(own.subarray(0, length));
+          own = this.#own = grown;
+        }
+        own.copyWithin(end + change, end, length);
+        length += change;
+        for (let k = line + 1; k < offsets.length; k++) offsets[k] += change;
+      }
+      writeHeaderLine(name, value, own, start);
+    }
+    const view = this.#ownView;
+    if (view !== null && view.length === length && view.buffer === own.buffer) return view;
+    this.#ownLength = length;
+    return this.#ownView = own.subarray(0, length);
   }
 
   /**

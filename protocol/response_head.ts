@@ -292,6 +292,28 @@ export class ResponseHead {
   }
 
   /**
+   * Whether `other` holds the same status line and the same field names in the same order
+   * (values may differ): a head whose encoding differs from the other's only inside lines.
+   *
+   * @param other Another head.
+   * @returns True when status and names match.
+   */
+  sameShapeAs(other: ResponseHead): boolean {
+    const names = this.#names;
+    const otherNames = other.#names;
+    const size = this.#size;
+    if (
+      size !== other.#size || this.#hasStatus !== other.#hasStatus ||
+      this.#code !== other.#code || this.#reason !== other.#reason ||
+      this.#version !== other.#version
+    ) {
+      return false;
+    }
+    for (let i = 0; i < size; i++) if (names[i] !== otherNames[i]) return false;
+    return true;
+  }
+
+  /**
    * Makes this head a copy of `other` (reusing this head's arrays).
    *
    * @param other The head to copy.
