@@ -11,6 +11,8 @@
 #   bash bench/ranges.sh [DIR]      DIR: the checkout to run (default: this one)
 #   RANGES_ROUNDS=5 RANGES_SECONDS=3 BENCH_CONNECTIONS=50 BENCH_PORT_BASE=18300 (ports +30, +31)
 #   RANGES_CASES="random multi whole"  which of the three to run, in this order
+# Prints, per case, the median req/s of each server and their ratio, then the median server CPU
+# time per answer (user + system of the server's processes over each round, from /proc).
 # Needs wrk, nginx (apt-get install wrk nginx-light), taskset, curl; 127.0.0.1 only.
 set -euo pipefail
 # shellcheck source=bench/_lib.sh
@@ -49,9 +51,12 @@ http {
 CONF
 taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >/dev/null 2>&1 &
 pids+=($!)
+NGINX_PID=$!
 (cd "$ROOT" && exec taskset -c 0 deno run --allow-net=127.0.0.1 --allow-read="$WORK/www" cli.ts \
   -b 127.0.0.1 -d "$WORK/www" -p HTTP/1.1 "$PORT_OURS") >/dev/null 2>&1 &
 pids+=($!)
+OURS_PID=$!
+TICKS=$(getconf CLK_TCK)
 
 check() { # check <port> <range> <expected bytes from the file (start:length,...)>
   local got want status
@@ -71,27 +76,39 @@ for port in "$PORT_OURS" "$PORT_NGINX"; do
   check "$port" "0-1023,4096-5119"
 done
 
-measure() { # measure <port> random|multi|whole -> req/s
-  local args=() path=/big.bin
-  case $2 in
+# measure <port> <server pid> random|multi|whole -> "req/s CPU-µs": the rate, and the server's
+# CPU time (user + system, from /proc) per answer over the round. On a shared machine the CPU
+# per answer moves less than the rate: other work takes turns from both alike.
+measure() {
+  local args=() path=/big.bin out before after
+  case $3 in
     random) args=(-s "$ROOT/bench/ranges_random.lua") ;;
     multi) args=(-H "Range: bytes=0-1023,4096-5119") ;;
     whole) path=/small.bin ;;
   esac
-  RANGE_FILE_SIZE=$FILE_SIZE timeout $((SECONDS_EACH + 10)) taskset -c 1 wrk -t1 \
-    -c"$CONNECTIONS" -d"${SECONDS_EACH}s" "${args[@]}" "http://127.0.0.1:$1$path" |
-    awk '/Requests\/sec/ { printf "%d", $2 }'
+  before=$(process_cpu_ticks "$2")
+  out=$(RANGE_FILE_SIZE=$FILE_SIZE timeout $((SECONDS_EACH + 10)) taskset -c 1 wrk -t1 \
+    -c"$CONNECTIONS" -d"${SECONDS_EACH}s" "${args[@]}" "http://127.0.0.1:$1$path")
+  after=$(process_cpu_ticks "$2")
+  echo "$out" | awk -v ticks="$((after - before))" -v hz="$TICKS" '
+    /requests in/ { requests = $1 }
+    /Requests\/sec/ { rate = $2 }
+    END { printf "%d %.1f\n", rate, (requests > 0 ? ticks * 1000000 / hz / requests : 0) }'
 }
 for what in "${CASES[@]}"; do
-  measure "$PORT_OURS" "$what" >/dev/null
-  measure "$PORT_NGINX" "$what" >/dev/null
-  ours=()
-  theirs=()
+  measure "$PORT_OURS" "$OURS_PID" "$what" >/dev/null
+  measure "$PORT_NGINX" "$NGINX_PID" "$what" >/dev/null
+  ours=() theirs=() ours_cpu=() theirs_cpu=()
   for _ in $(seq "$ROUNDS"); do
-    ours+=("$(measure "$PORT_OURS" "$what")")
-    theirs+=("$(measure "$PORT_NGINX" "$what")")
+    read -r rate cpu < <(measure "$PORT_OURS" "$OURS_PID" "$what")
+    ours+=("$rate") ours_cpu+=("$cpu")
+    read -r rate cpu < <(measure "$PORT_NGINX" "$NGINX_PID" "$what")
+    theirs+=("$rate") theirs_cpu+=("$cpu")
   done
   mo=$(median "${ours[@]}")
   mn=$(median "${theirs[@]}")
+  co=$(median "${ours_cpu[@]}")
+  cn=$(median "${theirs_cpu[@]}")
   echo "$what: ours ${ours[*]} -> $mo req/s; nginx ${theirs[*]} -> $mn req/s; ratio $(awk -v a="$mo" -v b="$mn" 'BEGIN { printf "%.2f", a / b }')"
+  echo "$what: server CPU µs per answer: ours ${ours_cpu[*]} -> $co; nginx ${theirs_cpu[*]} -> $cn; nginx/ours $(awk -v a="$cn" -v b="$co" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done

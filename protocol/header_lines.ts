@@ -39,8 +39,34 @@ export const MAX_CACHED_NAMES = 64;
 export const UNREPEATED_ROUND_MS = 1000;
 /** Milliseconds a name whose values did not repeat goes uncached before it gets a new round. */
 export const UNREPEATED_RECHECK_MS = 10_000;
-/** Marks a name whose values did not repeat (never holds an entry). */
-const UNREPEATED: ReadonlyMap<string, Uint8Array> = new Map();
+/**
+ * Uses of a name whose values did not repeat between two looks at the clock (a clock read
+ * costs about as much as encoding the line): past {@linkcode UNREPEATED_RECHECK_MS}, the next
+ * round starts within this many uses.
+ */
+const UNREPEATED_USES_PER_CLOCK_READ = 64;
+
+/** One header name's kept lines, or the mark that its values do not repeat. */
+interface NameEntry {
+  /** Lines by value; null while the name's values are not kept (they did not repeat). */
+  values: Map<string, Uint8Array> | null;
+  /** When the current round of values began (or when the name was marked unrepeated). */
+  roundStarted: number;
+  /** Uses left before an unrepeated name looks at the clock again. */
+  usesBeforeClock: number;
+}
+
+/**
+ * Bytes an encoder keeps for the lines of one head that the memo does not keep: a few lines of
+ * up to {@linkcode MAX_CACHED_HEADER_VALUE_LENGTH} characters; longer ones get an array each.
+ */
+const FRESH_LINES_BYTES = 512;
+
+/**
+ * Spare bytes an encoder's own block keeps past the head it holds, so that a value growing by
+ * a few characters (a longer `Content-Range`) does not reallocate it.
+ */
+const OWN_BLOCK_SLACK = 64;
 
 /** The blank line that ends a header block. */
 const END_OF_HEADERS: Uint8Array = new Uint8Array([0x0d, 0x0a]);
@@ -64,17 +90,28 @@ const LF = 0x0a;
 
 /** Latin-1 bytes of `<keyword>: <value>\r\n` (every character already checked <= U+00FF). */
 function encodeHeaderLine(keyword: string, value: string): Uint8Array {
+  const bytes = new Uint8Array(keyword.length + value.length + 4);
+  writeHeaderLine(keyword, value, bytes, 0);
+  return bytes;
+}
+
+/** Writes `<keyword>: <value>\r\n` into `target` at `offset`; the offset after it. */
+function writeHeaderLine(
+  keyword: string,
+  value: string,
+  target: Uint8Array,
+  offset: number,
+): number {
   const nameLength = keyword.length;
   const valueLength = value.length;
-  const bytes = new Uint8Array(nameLength + valueLength + 4);
-  for (let i = 0; i < nameLength; i++) bytes[i] = keyword.charCodeAt(i);
-  bytes[nameLength] = COLON;
-  bytes[nameLength + 1] = SPACE;
-  const valueStart = nameLength + 2;
-  for (let i = 0; i < valueLength; i++) bytes[valueStart + i] = value.charCodeAt(i);
-  bytes[valueStart + valueLength] = CR;
-  bytes[valueStart + valueLength + 1] = LF;
-  return bytes;
+  for (let i = 0; i < nameLength; i++) target[offset + i] = keyword.charCodeAt(i);
+  target[offset + nameLength] = COLON;
+  target[offset + nameLength + 1] = SPACE;
+  const valueStart = offset + nameLength + 2;
+  for (let i = 0; i < valueLength; i++) target[valueStart + i] = value.charCodeAt(i);
+  target[valueStart + valueLength] = CR;
+  target[valueStart + valueLength + 1] = LF;
+  return valueStart + valueLength + 2;
 }
 
 /** A status line kept for one code, valid while protocol and reason stay the same. */
@@ -96,9 +133,7 @@ interface StatusLineEntry {
  * ```
  */
 export class HeaderLineCache {
-  readonly #headers = new Map<string, Map<string, Uint8Array>>();
-  /** When each name's current round of values began (or when it was marked unrepeated). */
-  readonly #roundStarted = new Map<string, number>();
+  readonly #names = new Map<string, NameEntry>();
   readonly #statuses = new Map<number, StatusLineEntry>();
 
   /**
@@ -112,38 +147,56 @@ export class HeaderLineCache {
    * @throws {HeaderValueError} The name or value holds CR, LF, NUL or a non-latin-1 character.
    */
   headerLine(keyword: string, value: string, checked = false): Uint8Array {
-    let values = this.#headers.get(keyword);
+    return this.keptLine(keyword, value, checked) ?? encodeHeaderLine(keyword, value);
+  }
+
+  /**
+   * The kept line `<keyword>: <value>\r\n` (kept from now on if it was not yet), or null when
+   * lines of this value are not kept: a value longer than
+   * {@linkcode MAX_CACHED_HEADER_VALUE_LENGTH}, or a name whose values do not repeat. The
+   * caller then encodes the line itself (as {@linkcode ResponseHeadEncoder} does, into a
+   * buffer of its own, without an array per line).
+   *
+   * @param keyword The header name.
+   * @param value The value.
+   * @param checked True when both texts come from a {@linkcode ResponseHead} (not scanned).
+   * @returns The line (shared: do not modify), or null.
+   * @throws {HeaderValueError} The name or value holds CR, LF, NUL or a non-latin-1 character.
+   */
+  keptLine(keyword: string, value: string, checked = false): Uint8Array | null {
+    let entry = this.#names.get(keyword);
     // An unrepeated name's values are never looked up: a fresh value's hash is not computed.
-    const known = values === UNREPEATED ? undefined : values?.get(value);
+    const known = entry?.values?.get(value);
     if (known !== undefined) return known;
     if (!checked && (isUnsendableHeaderText(keyword) || isUnsendableHeaderText(value))) {
       throw new HeaderValueError(keyword, value);
     }
-    const bytes = encodeHeaderLine(keyword, value);
-    if (value.length > MAX_CACHED_HEADER_VALUE_LENGTH) return bytes;
-    if (values === UNREPEATED) {
-      const marked = this.#roundStarted.get(keyword) ?? 0;
-      if (performance.now() - marked < UNREPEATED_RECHECK_MS) return bytes;
-      values = undefined;
+    if (value.length > MAX_CACHED_HEADER_VALUE_LENGTH) return null;
+    if (entry !== undefined && entry.values === null) {
+      if (--entry.usesBeforeClock > 0) return null;
+      entry.usesBeforeClock = UNREPEATED_USES_PER_CLOCK_READ;
+      if (performance.now() - entry.roundStarted < UNREPEATED_RECHECK_MS) return null;
+      entry.values = new Map();
+      entry.roundStarted = performance.now();
     }
-    if (values === undefined) {
-      if (this.#headers.size >= MAX_CACHED_NAMES) {
-        this.#headers.clear();
-        this.#roundStarted.clear();
-      }
-      values = new Map();
-      this.#headers.set(keyword, values);
-      this.#roundStarted.set(keyword, performance.now());
-    } else if (values.size >= MAX_CACHED_VALUES_PER_NAME) {
+    if (entry === undefined) {
+      if (this.#names.size >= MAX_CACHED_NAMES) this.#names.clear();
+      entry = { values: new Map(), roundStarted: performance.now(), usesBeforeClock: 0 };
+      this.#names.set(keyword, entry);
+    }
+    const values = entry.values as Map<string, Uint8Array>;
+    if (values.size >= MAX_CACHED_VALUES_PER_NAME) {
       const now = performance.now();
-      const unrepeated = now - (this.#roundStarted.get(keyword) ?? 0) < UNREPEATED_ROUND_MS;
-      this.#roundStarted.set(keyword, now);
+      const unrepeated = now - entry.roundStarted < UNREPEATED_ROUND_MS;
+      entry.roundStarted = now;
       if (unrepeated) {
-        this.#headers.set(keyword, UNREPEATED as Map<string, Uint8Array>);
-        return bytes;
+        entry.values = null;
+        entry.usesBeforeClock = UNREPEATED_USES_PER_CLOCK_READ;
+        return null;
       }
       values.clear();
     }
+    const bytes = encodeHeaderLine(keyword, value);
     values.set(value, bytes);
     return bytes;
   }
@@ -260,6 +313,31 @@ export class ResponseHeadEncoder {
   #block: Uint8Array | null = null;
   /** Reused for every {@linkcode lines} answer. */
   readonly #lines: Uint8Array[] = [];
+  /**
+   * Where {@linkcode lines} encodes the lines the memo does not keep (a `Content-Range` of
+   * random ranges, a multipart boundary), reused by every call: no array per such line.
+   */
+  #fresh: Uint8Array | null = null;
+  /**
+   * The previous head encoded whole (its first `#ownLength` bytes; 0: none), and where each
+   * of its lines starts (then its end): a head with the same status and names but other
+   * values is encoded by rewriting only the changed lines here. The block handed out is this
+   * buffer, so it is valid until the next call (the handler writes it before the next head).
+   */
+  #own: Uint8Array | null = null;
+  #ownLength = 0;
+  #ownView: Uint8Array | null = null;
+  readonly #offsets: number[] = [];
+  /**
+   * The fields {@linkcode lines} encoded last, by position, with their kept lines (null for a
+   * line in `#fresh`): a field equal to the one at its position last time takes that line
+   * without a lookup in the memo (a range answer's head differs from the previous one only in
+   * `Content-Range`). Lines are immutable bytes, so one the memo has dropped since is still
+   * right.
+   */
+  readonly #lineNames: string[] = [];
+  readonly #lineValues: string[] = [];
+  readonly #lineBytes: (Uint8Array | null)[] = [];
 
   /**
    * Creates the encoder.
@@ -271,22 +349,89 @@ export class ResponseHeadEncoder {
   }
 
   /**
-   * The whole encoded head when `head` and `ended` repeat the previous call's, else null (and
-   * they become the ones the next call is compared with).
+   * The whole encoded head when `head` and `ended` repeat the previous call's status line and
+   * field names (values may differ), else null; either way they become the ones the next call
+   * is compared with. A head equal to the previous one gets a block kept until the head
+   * changes; one whose values changed gets the encoder's own block with those lines
+   * rewritten, valid until the next call (write it before encoding the next head).
    *
    * @param head The head.
    * @param ended Whether the head is complete.
-   * @returns The joined lines (shared: do not modify), or null.
+   * @returns The joined lines (do not modify), or null.
    */
   repeatedBlock(head: ResponseHead, ended: boolean): Uint8Array | null {
-    if (this.#hasPrevious && ended === this.#previousEnded && head.sameAs(this.#previous)) {
-      return this.#block ??= joinLines(this.lines(head, ended));
+    const previous = this.#previous;
+    let block: Uint8Array | null = null;
+    if (this.#hasPrevious && ended === this.#previousEnded && head.sameShapeAs(previous)) {
+      if (head.sameAs(previous)) return this.#block ??= joinLines(this.lines(head, ended));
+      // Only values changed (a range's `Content-Range`, the `Date` of a new second): the
+      // previous encoding with the changed lines rewritten in place.
+      block = this.#ownLength > 0 ? this.#patchOwn(head, previous) : this.#encodeOwn(head, ended);
+    } else {
+      this.#ownLength = 0;
     }
-    this.#previous.copyFrom(head);
+    previous.copyFrom(head);
     this.#previousEnded = ended;
     this.#hasPrevious = true;
     this.#block = null;
-    return null;
+    return block;
+  }
+
+  /** Encodes the whole head into `#own` (kept for {@linkcode ResponseHeadEncoder.#patchOwn}). */
+  #encodeOwn(head: ResponseHead, ended: boolean): Uint8Array {
+    const lines = this.lines(head, ended);
+    let length = 0;
+    for (let i = 0; i < lines.length; i++) length += lines[i].length;
+    let own = this.#own;
+    if (own === null || own.length < length) {
+      own = this.#own = new Uint8Array(length + OWN_BLOCK_SLACK);
+    }
+    const offsets = this.#offsets;
+    let offset = 0;
+    for (let i = 0; i < lines.length; i++) {
+      offsets[i] = offset;
+      own.set(lines[i], offset);
+      offset += lines[i].length;
+    }
+    offsets[lines.length] = offset;
+    offsets.length = lines.length + 1;
+    this.#ownLength = length;
+    return this.#ownView = own.subarray(0, length);
+  }
+
+  /**
+   * Rewrites in `#own` the lines whose values differ from `previous` (same status and names),
+   * moving what follows a line whose length changed.
+   */
+  #patchOwn(head: ResponseHead, previous: ResponseHead): Uint8Array {
+    let own = this.#own as Uint8Array;
+    let length = this.#ownLength;
+    const offsets = this.#offsets;
+    const first = head.hasStatus ? 1 : 0;
+    for (let i = 0; i < head.size; i++) {
+      const value = head.valueAt(i);
+      if (value === previous.valueAt(i)) continue;
+      const name = head.nameAt(i);
+      const line = first + i;
+      const start = offsets[line];
+      const end = offsets[line + 1];
+      const change = name.length + value.length + 4 - (end - start);
+      if (change !== 0) {
+        if (length + change > own.length) {
+          const grown = new Uint8Array(length + change + OWN_BLOCK_SLACK);
+          grown.set(own.subarray(0, length));
+          own = this.#own = grown;
+        }
+        own.copyWithin(end + change, end, length);
+        length += change;
+        for (let k = line + 1; k < offsets.length; k++) offsets[k] += change;
+      }
+      writeHeaderLine(name, value, own, start);
+    }
+    const view = this.#ownView;
+    if (view !== null && view.length === length && view.buffer === own.buffer) return view;
+    this.#ownLength = length;
+    return this.#ownView = own.subarray(0, length);
   }
 
   /**
@@ -294,16 +439,52 @@ export class ResponseHeadEncoder {
    *
    * @param head The head.
    * @param ended Whether the head is complete.
-   * @returns The lines, in an array reused by the next call (copy what you keep).
+   * @returns The lines, in an array reused by the next call; a line the memo does not keep
+   *   is a view of a buffer the next call reuses too (copy what you keep).
    */
   lines(head: ResponseHead, ended: boolean): readonly Uint8Array[] {
     // Filled by index and cut to length: `length = 0` would drop the array's backing store.
     const lines = this.#lines;
     const cache = this.#cache;
     let n = 0;
+    let freshUsed = 0;
     if (head.hasStatus) lines[n++] = cache.statusLine(head.version, head.code, head.reason);
+    const lineNames = this.#lineNames;
+    const lineValues = this.#lineValues;
+    const lineBytes = this.#lineBytes;
     for (let i = 0; i < head.size; i++) {
-      lines[n++] = cache.headerLine(head.nameAt(i), head.valueAt(i), true);
+      const name = head.nameAt(i);
+      const value = head.valueAt(i);
+      if (name === lineNames[i] && value === lineValues[i]) {
+        const previous = lineBytes[i];
+        if (previous !== null) {
+          lines[n++] = previous;
+          continue;
+        }
+      }
+      lineNames[i] = name;
+      lineValues[i] = value;
+      const kept = cache.keptLine(name, value, true);
+      lineBytes[i] = kept;
+      if (kept !== null) {
+        lines[n++] = kept;
+        continue;
+      }
+      // A line the memo does not keep: encoded into `#fresh` (a view of it is the line).
+      const length = name.length + value.length + 4;
+      let fresh = this.#fresh;
+      if (fresh === null || freshUsed + length > fresh.length) {
+        if (freshUsed + length > FRESH_LINES_BYTES) {
+          lines[n++] = encodeHeaderLine(name, value);
+          continue;
+        }
+        // Views given out earlier keep the old buffer alive until they are consumed.
+        fresh = this.#fresh = new Uint8Array(FRESH_LINES_BYTES);
+        freshUsed = 0;
+      }
+      const end = writeHeaderLine(name, value, fresh, freshUsed);
+      lines[n++] = fresh.subarray(freshUsed, end);
+      freshUsed = end;
     }
     if (ended) lines[n++] = END_OF_HEADERS;
     lines.length = n;

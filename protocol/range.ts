@@ -100,39 +100,46 @@ function isDigit(code: number): boolean {
 }
 
 /**
- * A digit string read at `text[from, to)`: its value, saturated to `Infinity` past
- * `Number.MAX_SAFE_INTEGER`, and where its significant digits start (for comparing two
- * saturated values digit by digit).
+ * The value of the digits at `text[from, to)` (all ASCII digits), saturated to `Infinity` past
+ * `Number.MAX_SAFE_INTEGER`.
  */
-interface Decimal {
-  value: number;
-  significantFrom: number;
-  to: number;
-}
-
-/** Reads the digits at `text[from, to)`, all of which are ASCII digits. */
-function readDecimal(text: string, from: number, to: number): Decimal {
-  let significantFrom = from;
-  while (significantFrom < to - 1 && text.charCodeAt(significantFrom) === DIGIT_0) {
-    significantFrom++;
-  }
+function readDecimal(text: string, from: number, to: number): number {
   let value = 0;
-  for (let i = significantFrom; i < to; i++) {
+  for (let i = from; i < to; i++) {
     value = value * 10 + (text.charCodeAt(i) - DIGIT_0);
-    if (value > Number.MAX_SAFE_INTEGER) return { value: Infinity, significantFrom, to };
+    if (value > Number.MAX_SAFE_INTEGER) return Infinity;
   }
-  return { value, significantFrom, to };
+  return value;
 }
 
-/** Whether `a < b` for two decimals, exact even when both saturated. */
-function decimalLess(text: string, a: Decimal, b: Decimal): boolean {
-  if (a.value !== Infinity || b.value !== Infinity) return a.value < b.value;
-  const aDigits = a.to - a.significantFrom;
-  const bDigits = b.to - b.significantFrom;
+/** Where the significant digits of `text[from, to)` start (the last digit at the latest). */
+function significantFrom(text: string, from: number, to: number): number {
+  let i = from;
+  while (i < to - 1 && text.charCodeAt(i) === DIGIT_0) i++;
+  return i;
+}
+
+/**
+ * Whether the digits at `text[aFrom, aTo)` (value `a`) name a smaller number than those at
+ * `text[bFrom, bTo)` (value `b`), exact even when both values saturated.
+ */
+function decimalLess(
+  text: string,
+  a: number,
+  aFrom: number,
+  aTo: number,
+  b: number,
+  bFrom: number,
+  bTo: number,
+): boolean {
+  if (a !== Infinity || b !== Infinity) return a < b;
+  const aStart = significantFrom(text, aFrom, aTo);
+  const bStart = significantFrom(text, bFrom, bTo);
+  const aDigits = aTo - aStart;
+  const bDigits = bTo - bStart;
   if (aDigits !== bDigits) return aDigits < bDigits;
   for (let i = 0; i < aDigits; i++) {
-    const difference = text.charCodeAt(a.significantFrom + i) -
-      text.charCodeAt(b.significantFrom + i);
+    const difference = text.charCodeAt(aStart + i) - text.charCodeAt(bStart + i);
     if (difference !== 0) return difference < 0;
   }
   return false;
@@ -202,7 +209,7 @@ export function parseRangeHeader(value: string, size: number): RangeSelection {
       // suffix-range = "-" suffix-length
       const digitsEnd = skipDigits(value, i + 1, end);
       if (digitsEnd === i + 1) return IGNORE;
-      const suffix = readDecimal(value, i + 1, digitsEnd).value;
+      const suffix = readDecimal(value, i + 1, digitsEnd);
       span = suffix === 0 ? null : {
         start: suffix >= size ? 0 : size - suffix,
         length: suffix >= size ? size : suffix,
@@ -218,13 +225,14 @@ export function parseRangeHeader(value: string, size: number): RangeSelection {
       const lastEnd = skipDigits(value, firstEnd + 1, end);
       let lastPos = Infinity; // No last-pos: to the end.
       if (lastEnd > firstEnd + 1) {
-        const last = readDecimal(value, firstEnd + 1, lastEnd);
-        if (decimalLess(value, last, first)) return IGNORE; // Reversed: invalid (section 14.1.1).
-        lastPos = last.value;
+        lastPos = readDecimal(value, firstEnd + 1, lastEnd);
+        if (decimalLess(value, lastPos, firstEnd + 1, lastEnd, first, i, firstEnd)) {
+          return IGNORE; // Reversed: invalid (section 14.1.1).
+        }
       }
-      span = first.value >= size
+      span = first >= size
         ? null
-        : { start: first.value, length: Math.min(lastPos, size - 1) - first.value + 1 };
+        : { start: first, length: Math.min(lastPos, size - 1) - first + 1 };
       i = lastEnd;
     }
     if (span !== null) {

@@ -65,6 +65,9 @@ export class ResponseHead {
   #version = "";
   #code = 0;
   #reason = "";
+  /** The last version and reason that passed the check (kept across `clear`). */
+  #checkedVersion = "";
+  #checkedReason = "";
 
   /** Whether a status line was set. */
   get hasStatus(): boolean {
@@ -106,9 +109,16 @@ export class ResponseHead {
    * character.
    */
   setStatus(version: string, code: number, reason: string): void {
-    if (isUnsendableHeaderText(reason)) throw new HeaderValueError("status line", reason);
-    // The version is the handler's own setting; it is checked like header text.
-    if (isUnsendableHeaderText(version)) throw new HeaderValueError("status line", version);
+    // The texts of the previous status line on this head (the usual case) passed already.
+    if (reason !== this.#checkedReason) {
+      if (isUnsendableHeaderText(reason)) throw new HeaderValueError("status line", reason);
+      this.#checkedReason = reason;
+    }
+    if (version !== this.#checkedVersion) {
+      // The version is the handler's own setting; it is checked like header text.
+      if (isUnsendableHeaderText(version)) throw new HeaderValueError("status line", version);
+      this.#checkedVersion = version;
+    }
     this.#hasStatus = true;
     this.#version = version;
     this.#code = code;
@@ -278,6 +288,28 @@ export class ResponseHead {
     for (let i = 0; i < size; i++) {
       if (names[i] !== otherNames[i] || values[i] !== otherValues[i]) return false;
     }
+    return true;
+  }
+
+  /**
+   * Whether `other` holds the same status line and the same field names in the same order
+   * (values may differ): a head whose encoding differs from the other's only inside lines.
+   *
+   * @param other Another head.
+   * @returns True when status and names match.
+   */
+  sameShapeAs(other: ResponseHead): boolean {
+    const names = this.#names;
+    const otherNames = other.#names;
+    const size = this.#size;
+    if (
+      size !== other.#size || this.#hasStatus !== other.#hasStatus ||
+      this.#code !== other.#code || this.#reason !== other.#reason ||
+      this.#version !== other.#version
+    ) {
+      return false;
+    }
+    for (let i = 0; i < size; i++) if (names[i] !== otherNames[i]) return false;
     return true;
   }
 

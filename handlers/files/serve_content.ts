@@ -33,14 +33,11 @@ import {
   SegmentsSource,
   WHOLE_READ_BYTES,
 } from "../../io/body_source.ts";
-import { fileEntityTag } from "../../protocol/etag.ts";
 import { htmlEscapeNoQuote } from "../../protocol/html.ts";
-import { planMultipartByteranges } from "../../protocol/multipart_byteranges.ts";
-import {
-  type ContentDecision,
-  decideContent,
-  type RepresentationFacts,
-  type RequestHeaders,
+import type {
+  ContentDecision,
+  RepresentationFacts,
+  RequestHeaders,
 } from "../../protocol/preconditions.ts";
 import { type FormatValue, percentFormat } from "../../protocol/python_text.ts";
 import type { StatusText } from "../../status.ts";
@@ -118,12 +115,73 @@ const facts: { size: number; lastModifiedMs: number; etag: string | null } = {
   etag: null,
 };
 
+/**
+ * What decides a request that carries `Range` or `If-Modified-Since`, or any request with tags
+ * on: the precondition and range logic and the entity tags (with `range.ts`,
+ * `if_modified_since.ts`). Loaded by the first such request and kept here, so a server that
+ * only ever answers plain GETs (and its start-up) never loads them, and later requests do not
+ * wait.
+ */
+interface DecisionModules {
+  readonly decideContent: typeof import("../../protocol/preconditions.ts").decideContent;
+  readonly fileEntityTag: typeof import("../../protocol/etag.ts").fileEntityTag;
+}
+let decisionModules: DecisionModules | null = null;
+let decisionModulesLoading: Promise<unknown> | null = null;
+
+/** Loads the decision modules once (a failed load is tried again by the next request). */
+function loadDecisionModules(): Promise<unknown> {
+  return decisionModulesLoading ??= Promise.all([
+    import("../../protocol/preconditions.ts"),
+    import("../../protocol/etag.ts"),
+  ]).then(([preconditions, etag]) => {
+    decisionModules = {
+      decideContent: preconditions.decideContent,
+      fileEntityTag: etag.fileEntityTag,
+    };
+  }, (error) => {
+    decisionModulesLoading = null;
+    throw error;
+  });
+}
+
+/** `multipart/byteranges` planning, loaded by the first multi-range answer. */
+type MultipartModule = typeof import("../../protocol/multipart_byteranges.ts");
+let multipartModule: MultipartModule | null = null;
+
+function loadMultipartModule(): Promise<MultipartModule> {
+  return import("../../protocol/multipart_byteranges.ts").then((module) => {
+    return multipartModule = module;
+  });
+}
+
+/** `decideContent`'s answer for Python's plain GET, before its module is loaded. */
+const FULL: ContentDecision = Object.freeze({ kind: "full", status: 200 });
+
+/**
+ * Whether this request's answer depends on more than the file: `Range` on a GET or HEAD,
+ * `If-Modified-Since`, or tags on (RFC 9110 evaluation of every request). Without any of them
+ * `decideContent` answers `200` with the whole file (CPython's evaluation looks at nothing
+ * else), so it is asked only while its module is not loaded yet.
+ */
+function needsDecision(responder: ContentResponder): boolean {
+  if (responder.etag) return true;
+  const headers = responder.headers;
+  const method = responder.command;
+  return (method === "GET" || method === "HEAD") && headers.get("range") !== undefined ||
+    headers.get("if-modified-since") !== undefined;
+}
+
 /** The decision for this request and file (`etag` is the file's tag, or null). */
 function decide(
   responder: ContentResponder,
   info: Deno.FileInfo,
   etag: string | null,
 ): ContentDecision {
+  const modules = decisionModules;
+  // Not loaded: `serveContent` found nothing to decide (`needsDecision`).
+  if (modules === null) return FULL;
+  const decideContent = modules.decideContent;
   facts.size = info.size;
   facts.lastModifiedMs = mtimeOf(info);
   facts.etag = etag;
@@ -152,7 +210,7 @@ function decide(
  * @returns The body source, or null.
  * @throws Whatever `open` throws for a path that cannot be tried.
  */
-export async function serveContent(
+export function serveContent(
   responder: ContentResponder,
   path: string,
   info: Deno.FileInfo | null,
@@ -160,17 +218,21 @@ export async function serveContent(
   open: FileOpener,
   openFiles: OpenFileCache | null = null,
 ): Promise<BodySource | null> {
-  const cache = responder.file_cache;
+  if (decisionModules === null && needsDecision(responder)) {
+    return loadDecisionModules().then(() =>
+      serveContent(responder, path, info, contentType, open, openFiles)
+    );
+  }
+  // The answers from memory and from a shared handle go straight to `answer`: one async step
+  // per response on the paths a keep-alive client repeats.
   if (info !== null && info.isFile) {
+    const cache = responder.file_cache;
     // A small file unchanged since it was read: one stat instead of open, fstat and read.
     const cached = cache !== null ? cache.get(path, info) : null;
     if (cached !== null) {
       const etag = entityTagOf(responder, info);
-      return answer(responder, decide(responder, info, etag), contentType, info, etag, {
-        bytes: cached,
-        file: null,
-        lease: null,
-      });
+      const decision = decide(responder, info, etag);
+      return answer(responder, decision, contentType, info, etag, cached, null, null);
     }
     if (openFiles !== null && info.size > SMALL_FILE_SIZE) {
       // A large file already open and unchanged: a small range is read from that handle.
@@ -179,12 +241,23 @@ export async function serveContent(
         const etag = entityTagOf(responder, info);
         const decision = decide(responder, info, etag);
         if (readsFewBytes(decision)) {
-          return answerShared(responder, decision, contentType, info, etag, lease);
+          return answer(responder, decision, contentType, info, etag, null, lease.file, lease);
         }
         lease.release();
       }
     }
   }
+  return serveFromDisk(responder, path, contentType, open, openFiles);
+}
+
+/** {@linkcode serveContent} for a file opened for this answer. */
+async function serveFromDisk(
+  responder: ContentResponder,
+  path: string,
+  contentType: string,
+  open: FileOpener,
+  openFiles: OpenFileCache | null,
+): Promise<BodySource | null> {
   const file = open(path);
   if (file === null) {
     await responder.send_error(404, "File not found");
@@ -206,15 +279,11 @@ export async function serveContent(
       const lease = await openFiles.adopt(path, file, stat);
       if (lease !== null) {
         fileKept = true;
-        return await answerShared(responder, decision, contentType, stat, etag, lease);
+        return await answer(responder, decision, contentType, stat, etag, null, file, lease);
       }
     }
     if (stat.size > SMALL_FILE_SIZE || decision.status !== 200 && decision.status !== 206) {
-      source = await answer(responder, decision, contentType, stat, etag, {
-        bytes: null,
-        file,
-        lease: null,
-      });
+      source = await answer(responder, decision, contentType, stat, etag, null, file, null);
       fileKept = source !== null && !(source instanceof BytesSource);
       return source;
     }
@@ -225,13 +294,9 @@ export async function serveContent(
       // The file shrank since its size was taken: end the response with the connection.
       responder.close_connection = true;
     } else {
-      cache?.put(path, stat, bytes, Date.now());
+      responder.file_cache?.put(path, stat, bytes, Date.now());
     }
-    return await answer(responder, decision, contentType, stat, etag, {
-      bytes,
-      file: null,
-      lease: null,
-    });
+    return await answer(responder, decision, contentType, stat, etag, bytes, null, null);
   } finally {
     if (!fileKept) file.close();
   }
@@ -247,92 +312,78 @@ function readsFewBytes(decision: ContentDecision): boolean {
 }
 
 /**
- * {@linkcode answer} from a shared open file; the lease passes to the body source, or is
- * released here when no source takes it (an error before the body).
+ * Sends the head the decision calls for and returns the body source (or null). The file's
+ * bytes come from `bytes` (in memory), or from `file`, which is this answer's own when `lease`
+ * is null, else shared with other answers: the lease then passes to the body source, or is
+ * released here when none takes it (no body, or an error before it).
  */
-async function answerShared(
-  responder: ContentResponder,
-  decision: ContentDecision,
-  contentType: string,
-  info: Deno.FileInfo,
-  etag: string | null,
-  lease: FileLease,
-): Promise<BodySource | null> {
-  let source: BodySource | null = null;
-  try {
-    source = await answer(responder, decision, contentType, info, etag, {
-      bytes: null,
-      file: lease.file,
-      lease,
-    });
-    return source;
-  } finally {
-    if (source === null) lease.release();
-  }
-}
-
-/**
- * Where the file's bytes come from: in memory, a file of this answer's own, or a file shared
- * with other answers (held by `lease`).
- */
-type ContentOrigin =
-  | { readonly bytes: Uint8Array; readonly file: null; readonly lease: null }
-  | { readonly bytes: null; readonly file: Deno.FsFile; readonly lease: FileLease | null };
-
-/** Sends the head the decision calls for and returns the body source (or null). */
 async function answer(
   responder: ContentResponder,
   decision: ContentDecision,
   contentType: string,
   info: Deno.FileInfo,
   etag: string | null,
-  origin: ContentOrigin,
+  bytes: Uint8Array | null,
+  file: Deno.FsFile | null,
+  lease: FileLease | null,
 ): Promise<BodySource | null> {
-  switch (decision.kind) {
-    case "full":
-      responder.send_response(200);
-      responder.send_header("Content-type", contentType);
-      responder.send_header("Content-Length", String(info.size));
-      sendValidators(responder, info, etag);
-      await responder.end_headers();
-      return origin.bytes !== null
-        ? new BytesSource(origin.bytes)
-        : new FileSource(origin.file, info.size);
-    case "single-range": {
-      const { start, length } = decision.span;
-      responder.send_response(206);
-      responder.send_header("Content-type", contentType);
-      responder.send_header("Content-Range", decision.contentRange);
-      responder.send_header("Content-Length", String(length));
-      sendValidators(responder, info, etag);
-      await responder.end_headers();
-      if (origin.bytes !== null) {
-        return new BytesSource(origin.bytes.subarray(start, start + length));
+  let source: BodySource | null = null;
+  try {
+    switch (decision.kind) {
+      case "full":
+        responder.send_response(200);
+        responder.send_header("Content-type", contentType);
+        responder.send_header("Content-Length", String(info.size));
+        sendValidators(responder, info, etag);
+        await responder.end_headers();
+        source = bytes !== null
+          ? new BytesSource(bytes)
+          : new FileSource(file as Deno.FsFile, info.size);
+        break;
+      case "single-range": {
+        const { start, length } = decision.span;
+        responder.send_response(206);
+        responder.send_header("Content-type", contentType);
+        responder.send_header("Content-Range", decision.contentRange);
+        responder.send_header("Content-Length", String(length));
+        sendValidators(responder, info, etag);
+        await responder.end_headers();
+        if (bytes !== null) {
+          source = new BytesSource(bytes.subarray(start, start + length));
+        } else if (lease !== null) {
+          source = FileSpanSource.shared(lease, start, length);
+        } else {
+          source = new FileSpanSource(file as Deno.FsFile, start, length);
+        }
+        break;
       }
-      return origin.lease !== null
-        ? FileSpanSource.shared(origin.lease, start, length)
-        : new FileSpanSource(origin.file, start, length);
+      case "multiple-ranges": {
+        const multipart = multipartModule ?? await loadMultipartModule();
+        const plan = multipart.planMultipartByteranges(decision.spans, info.size, contentType);
+        responder.send_response(206);
+        responder.send_header("Content-type", plan.contentType);
+        responder.send_header("Content-Length", String(plan.contentLength));
+        sendValidators(responder, info, etag);
+        await responder.end_headers();
+        source = new SegmentsSource(plan.segments, lease ?? file, bytes);
+        break;
+      }
+      case "not-modified":
+        // CPython's bare 304; with tags on, the tag (RFC 9110 section 15.4.5).
+        responder.send_response(304);
+        if (etag !== null) sendEntityTag(responder, etag);
+        await responder.end_headers();
+        break;
+      case "precondition-failed":
+        await responder.send_error(412);
+        break;
+      case "range-not-satisfiable":
+        source = await sendRangeNotSatisfiable(responder, decision.contentRange);
+        break;
     }
-    case "multiple-ranges": {
-      const plan = planMultipartByteranges(decision.spans, info.size, contentType);
-      responder.send_response(206);
-      responder.send_header("Content-type", plan.contentType);
-      responder.send_header("Content-Length", String(plan.contentLength));
-      sendValidators(responder, info, etag);
-      await responder.end_headers();
-      return new SegmentsSource(plan.segments, origin.lease ?? origin.file, origin.bytes);
-    }
-    case "not-modified":
-      // CPython's bare 304; with tags on, the tag (RFC 9110 section 15.4.5).
-      responder.send_response(304);
-      if (etag !== null) sendEntityTag(responder, etag);
-      await responder.end_headers();
-      return null;
-    case "precondition-failed":
-      await responder.send_error(412);
-      return null;
-    case "range-not-satisfiable":
-      return await sendRangeNotSatisfiable(responder, decision.contentRange);
+    return source;
+  } finally {
+    if (source === null) lease?.release();
   }
 }
 
@@ -382,7 +433,10 @@ async function sendRangeNotSatisfiable(
 
 /** The file's strong entity tag when tags are on, else null. */
 function entityTagOf(responder: ContentResponder, info: Deno.FileInfo): string | null {
-  return responder.etag ? fileEntityTag(mtimeOf(info), info.size) : null;
+  // Tags on: `serveContent` loaded the decision modules first (`needsDecision`).
+  return responder.etag && decisionModules !== null
+    ? decisionModules.fileEntityTag(mtimeOf(info), info.size)
+    : null;
 }
 
 /** The modification time in milliseconds since the epoch (0 where the platform gives none). */
