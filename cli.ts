@@ -76,6 +76,15 @@ import {
 
 export { StartupError, UsageError };
 
+/**
+ * The modules only some command lines load (`--cgi`, `--auth`, `--tls-cert`), named by constants
+ * rather than literals in `import()`, so a start does not build their module graphs (deno.json's
+ * `compile.include` names them for `deno compile`, which cannot see through a constant).
+ */
+const CGI_MODULE = "./handlers/cgi.ts";
+const AUTH_MODULE = "./handlers/auth.ts";
+const TLS_MODULE = "./tls_server.ts";
+
 /** The program name in usage lines: the script's or the compiled binary's file name. */
 export const PROG: string = lastSegment(new URL(Deno.mainModule).pathname) || "cli.ts";
 
@@ -917,7 +926,7 @@ export async function main(args: string[]): Promise<number> {
 
 async function loadCgiHandler(): Promise<RequestHandlerClass> {
   // Loaded only for --cgi, so plain runs never load the CGI machinery.
-  const cgi = await import("./handlers/cgi.ts");
+  const cgi: typeof import("./handlers/cgi.ts") = await import(CGI_MODULE);
   return cgi.CGIHTTPRequestHandler as unknown as RequestHandlerClass;
 }
 
@@ -943,7 +952,9 @@ async function withUploadsAndAuth(
   }
   if (options.auth.length > 0 || options.upload_auth.length > 0) {
     // Loaded only with --auth, so plain runs never load node:crypto.
-    const { BasicAuthGate, parseCredential } = await import("./handlers/auth.ts");
+    const { BasicAuthGate, parseCredential }: typeof import("./handlers/auth.ts") = await import(
+      AUTH_MODULE
+    );
     const gate = new BasicAuthGate({
       readers: options.auth.map(parseCredential),
       writers: options.upload_auth.map(parseCredential),
@@ -970,7 +981,7 @@ function isLoopback(bind: string | undefined): boolean {
 
 async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {
   // Loaded only for HTTPS, so plain runs never load node:crypto.
-  const tls = await import("./tls_server.ts");
+  const tls: typeof import("./tls_server.ts") = await import(TLS_MODULE);
   return (address, Handler, { reuse_port, ...options }) => {
     const Server = reuse_port ? withReusePort(tls.ThreadingHTTPSServer) : tls.ThreadingHTTPSServer;
     try {
