@@ -60,19 +60,7 @@ import {
 } from "./handlers/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
-import {
-  missingWorkerPermission,
-  parentGoneSignal,
-  parseWorkers,
-  platformRefusal,
-  probeReusePort,
-  reusePortRefusal,
-  superviseWorkers,
-  withoutWorkers,
-  withReusePort,
-  workerCommand,
-  workerRole,
-} from "./workers.ts";
+import { parentGoneSignal, parseWorkers, withReusePort, workerRole } from "./worker_role.ts";
 
 export { StartupError, UsageError };
 
@@ -84,6 +72,8 @@ export { StartupError, UsageError };
 const CGI_MODULE = "./handlers/cgi.ts";
 const AUTH_MODULE = "./handlers/auth.ts";
 const TLS_MODULE = "./tls_server.ts";
+/** The `--workers` supervisor (and the reusePort probe a supervisor starts). */
+const WORKERS_MODULE = "./workers.ts";
 
 /** The program name in usage lines: the script's or the compiled binary's file name. */
 export const PROG: string = lastSegment(new URL(Deno.mainModule).pathname) || "cli.ts";
@@ -839,7 +829,7 @@ export async function test(
  */
 export async function main(args: string[]): Promise<number> {
   const role = workerRole();
-  if (role === "probe") return probeReusePort();
+  if (role === "probe") return (await loadWorkers()).probeReusePort();
   let options: CliOptions;
   try {
     options = parseCli(args);
@@ -1000,6 +990,14 @@ async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory
  * @returns The exit status, or null when the platform refuses and one process serves instead.
  */
 async function runWorkers(options: CliOptions, args: string[]): Promise<number | null> {
+  const {
+    missingWorkerPermission,
+    platformRefusal,
+    reusePortRefusal,
+    superviseWorkers,
+    withoutWorkers,
+    workerCommand,
+  } = await loadWorkers();
   const platform = platformRefusal();
   if (platform !== null) {
     writeStderr(`${PROG}: warning: --workers: ${platform}; serving with one process\n`);
@@ -1045,6 +1043,11 @@ async function runWorkers(options: CliOptions, args: string[]): Promise<number |
     prog: PROG,
     print: (line) => console.log(line),
   });
+}
+
+function loadWorkers(): Promise<typeof import("./workers.ts")> {
+  // Loaded only for --workers above 1 (and in its probe child): a plain start never loads it.
+  return import(WORKERS_MODULE);
 }
 
 if (import.meta.main) {
