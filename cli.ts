@@ -29,13 +29,7 @@
  *
  * @module
  */
-import {
-  type ArgSpec,
-  ArgumentValueError,
-  formatHelp,
-  formatUsage,
-  parseArguments,
-} from "./cli_args.ts";
+import { type ArgSpec, ArgumentValueError, parseArguments } from "./cli_args.ts";
 import {
   DEFAULT_HEADER_TIMEOUT,
   DEFAULT_IDLE_TIMEOUT,
@@ -57,7 +51,7 @@ import {
   type ListingStyle,
   SimpleHTTPRequestHandler,
   type SymlinkPolicy,
-} from "./handlers/simple.ts";
+} from "./handlers/files/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
 import { parentGoneSignal, parseWorkers, withReusePort, workerRole } from "./worker_role.ts";
@@ -72,6 +66,8 @@ export { StartupError, UsageError };
 const CGI_MODULE = "./handlers/cgi.ts";
 const AUTH_MODULE = "./handlers/auth.ts";
 const TLS_MODULE = "./tls_server.ts";
+/** The usage line and `--help` text, printed only for `-h` or a bad command line. */
+const CLI_HELP_MODULE = "./cli_help.ts";
 /** The `--workers` supervisor (and the reusePort probe a supervisor starts). */
 const WORKERS_MODULE = "./workers.ts";
 
@@ -741,11 +737,7 @@ function bindOrExplain(
  * @example
  * ```ts ignore
  * import { test } from "./cli.ts";
- * import {
-  type ListingStyle,
-  SimpleHTTPRequestHandler,
-  type SymlinkPolicy,
-} from "./handlers/simple.ts";
+ * import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
  * await test(SimpleHTTPRequestHandler);
  * ```
  */
@@ -836,10 +828,12 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // The usage line is formatted only for an error, not on every start.
+    const { formatUsage }: typeof import("./cli_help.ts") = await import(CLI_HELP_MODULE);
     writeStderr(`${formatUsage(PROG, CLI_ARGUMENTS)}${PROG}: error: ${error.message}\n`);
     return 2;
   }
   if (options.help) {
+    const { formatHelp }: typeof import("./cli_help.ts") = await import(CLI_HELP_MODULE);
     await Deno.stdout.write(new TextEncoder().encode(formatHelp(PROG, CLI_ARGUMENTS)));
     return 0;
   }
