@@ -59,9 +59,10 @@ import { parentGoneSignal, parseWorkers, withReusePort, workerRole } from "./wor
 export { StartupError, UsageError };
 
 /**
- * The modules only some command lines load (`--cgi`, `--auth`, `--tls-cert`), named by constants
- * rather than literals in `import()`, so a start does not build their module graphs (deno.json's
- * `compile.include` names them for `deno compile`, which cannot see through a constant).
+ * The modules only some command lines load (`--cgi`, `--auth`, `--tls-cert`, ...), named by
+ * constants rather than literals in `import()`, so a start does not build their module graphs
+ * (`lazy_modules.ts` lists them for `deno compile` and `deno cache`, which cannot see through a
+ * constant).
  */
 const CGI_MODULE = "./handlers/cgi.ts";
 const AUTH_MODULE = "./handlers/auth.ts";

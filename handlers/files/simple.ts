@@ -925,8 +925,8 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
 
 /**
  * The modules loaded on first use, named by constants rather than literals in `import()`, so a
- * start does not build their module graphs (deno.json's `compile.include` names them for
- * `deno compile`, which cannot see through a constant).
+ * start does not build their module graphs (`lazy_modules.ts` lists them for `deno compile` and
+ * `deno cache`, which cannot see through a constant).
  */
 const UPLOAD_MODULE = "./upload.ts";
 const LISTING_PARTS_MODULE = "./listing_parts.ts";
