@@ -52,9 +52,9 @@ server_args() {
   fi
 }
 
-# measure NAME MODE: prints the instruction count of one run.
+# measure NAME MODE PORT: prints the instruction count of one run.
 measure() {
-  local name="$1" mode="$2" p=$((port++))
+  local name="$1" mode="$2" p="$3"
   # shellcheck disable=SC2046
   valgrind --tool=callgrind --callgrind-out-file="$out/cg.%p" \
     deno run -A $(server_args "$name" "$p") >/dev/null 2>"$out/valgrind.err" &
@@ -92,7 +92,10 @@ for name in hello "${checkouts[@]}"; do
   row=()
   for mode in start request warm; do
     runs=()
-    for _ in $(seq "$repeat"); do runs+=("$(measure "$name" "$mode")"); done
+    for _ in $(seq "$repeat"); do
+      port=$((port + 1))
+      runs+=("$(measure "$name" "$mode" "$port")")
+    done
     row+=("$(printf '%s\n' "${runs[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')")
   done
   printf '%-34s %14s %14s %14s\n' "$(basename "$name")" "${row[@]}"
