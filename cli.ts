@@ -29,13 +29,7 @@
  *
  * @module
  */
-import {
-  type ArgSpec,
-  ArgumentValueError,
-  formatHelp,
-  formatUsage,
-  parseArguments,
-} from "./cli_args.ts";
+import { type ArgSpec, ArgumentValueError, parseArguments } from "./cli_args.ts";
 import {
   DEFAULT_HEADER_TIMEOUT,
   DEFAULT_IDLE_TIMEOUT,
@@ -57,24 +51,26 @@ import {
   type ListingStyle,
   SimpleHTTPRequestHandler,
   type SymlinkPolicy,
-} from "./handlers/simple.ts";
+} from "./handlers/files/simple.ts";
 import { type HTTPServer, ThreadingHTTPServer } from "./server.ts";
 import type { ClientAddress } from "./types.ts";
-import {
-  missingWorkerPermission,
-  parentGoneSignal,
-  parseWorkers,
-  platformRefusal,
-  probeReusePort,
-  reusePortRefusal,
-  superviseWorkers,
-  withoutWorkers,
-  withReusePort,
-  workerCommand,
-  workerRole,
-} from "./workers.ts";
+import { parentGoneSignal, parseWorkers, withReusePort, workerRole } from "./worker_role.ts";
 
 export { StartupError, UsageError };
+
+/**
+ * The modules only some command lines load (`--cgi`, `--auth`, `--tls-cert`, ...), named by
+ * constants rather than literals in `import()`, so a start does not build their module graphs
+ * (`lazy_modules.ts` lists them for `deno compile` and `deno cache`, which cannot see through a
+ * constant).
+ */
+const CGI_MODULE = "./handlers/cgi.ts";
+const AUTH_MODULE = "./handlers/auth.ts";
+const TLS_MODULE = "./tls_server.ts";
+/** The usage line and `--help` text, printed only for `-h` or a bad command line. */
+const CLI_HELP_MODULE = "./cli_help.ts";
+/** The `--workers` supervisor (and the reusePort probe a supervisor starts). */
+const WORKERS_MODULE = "./workers.ts";
 
 /** The program name in usage lines: the script's or the compiled binary's file name. */
 export const PROG: string = lastSegment(new URL(Deno.mainModule).pathname) || "cli.ts";
@@ -742,11 +738,7 @@ function bindOrExplain(
  * @example
  * ```ts ignore
  * import { test } from "./cli.ts";
- * import {
-  type ListingStyle,
-  SimpleHTTPRequestHandler,
-  type SymlinkPolicy,
-} from "./handlers/simple.ts";
+ * import { SimpleHTTPRequestHandler } from "./handlers/simple.ts";
  * await test(SimpleHTTPRequestHandler);
  * ```
  */
@@ -830,17 +822,19 @@ export async function test(
  */
 export async function main(args: string[]): Promise<number> {
   const role = workerRole();
-  if (role === "probe") return probeReusePort();
+  if (role === "probe") return (await loadWorkers()).probeReusePort();
   let options: CliOptions;
   try {
     options = parseCli(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // The usage line is formatted only for an error, not on every start.
+    const { formatUsage }: typeof import("./cli_help.ts") = await import(CLI_HELP_MODULE);
     writeStderr(`${formatUsage(PROG, CLI_ARGUMENTS)}${PROG}: error: ${error.message}\n`);
     return 2;
   }
   if (options.help) {
+    const { formatHelp }: typeof import("./cli_help.ts") = await import(CLI_HELP_MODULE);
     await Deno.stdout.write(new TextEncoder().encode(formatHelp(PROG, CLI_ARGUMENTS)));
     return 0;
   }
@@ -917,7 +911,7 @@ export async function main(args: string[]): Promise<number> {
 
 async function loadCgiHandler(): Promise<RequestHandlerClass> {
   // Loaded only for --cgi, so plain runs never load the CGI machinery.
-  const cgi = await import("./handlers/cgi.ts");
+  const cgi: typeof import("./handlers/cgi.ts") = await import(CGI_MODULE);
   return cgi.CGIHTTPRequestHandler as unknown as RequestHandlerClass;
 }
 
@@ -943,7 +937,9 @@ async function withUploadsAndAuth(
   }
   if (options.auth.length > 0 || options.upload_auth.length > 0) {
     // Loaded only with --auth, so plain runs never load node:crypto.
-    const { BasicAuthGate, parseCredential } = await import("./handlers/auth.ts");
+    const { BasicAuthGate, parseCredential }: typeof import("./handlers/auth.ts") = await import(
+      AUTH_MODULE
+    );
     const gate = new BasicAuthGate({
       readers: options.auth.map(parseCredential),
       writers: options.upload_auth.map(parseCredential),
@@ -970,7 +966,7 @@ function isLoopback(bind: string | undefined): boolean {
 
 async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {
   // Loaded only for HTTPS, so plain runs never load node:crypto.
-  const tls = await import("./tls_server.ts");
+  const tls: typeof import("./tls_server.ts") = await import(TLS_MODULE);
   return (address, Handler, { reuse_port, ...options }) => {
     const Server = reuse_port ? withReusePort(tls.ThreadingHTTPSServer) : tls.ThreadingHTTPSServer;
     try {
@@ -989,6 +985,14 @@ async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory
  * @returns The exit status, or null when the platform refuses and one process serves instead.
  */
 async function runWorkers(options: CliOptions, args: string[]): Promise<number | null> {
+  const {
+    missingWorkerPermission,
+    platformRefusal,
+    reusePortRefusal,
+    superviseWorkers,
+    withoutWorkers,
+    workerCommand,
+  } = await loadWorkers();
   const platform = platformRefusal();
   if (platform !== null) {
     writeStderr(`${PROG}: warning: --workers: ${platform}; serving with one process\n`);
@@ -1034,6 +1038,11 @@ async function runWorkers(options: CliOptions, args: string[]): Promise<number |
     prog: PROG,
     print: (line) => console.log(line),
   });
+}
+
+function loadWorkers(): Promise<typeof import("./workers.ts")> {
+  // Loaded only for --workers above 1 (and in its probe child): a plain start never loads it.
+  return import(WORKERS_MODULE);
 }
 
 if (import.meta.main) {

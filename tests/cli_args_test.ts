@@ -2,14 +2,8 @@
 // argparse's error message out. Every expectation below was taken from CPython 3.13's
 // argparse (`allow_abbrev=False`) running the same table.
 import { assertEquals, assertThrows } from "../deps.ts";
-import {
-  type ArgSpec,
-  defineArg,
-  formatHelp,
-  formatUsage,
-  parseArguments,
-  UsageError,
-} from "../cli_args.ts";
+import { type ArgSpec, defineArg, parseArguments, UsageError } from "../cli_args.ts";
+import { formatHelp, formatUsage } from "../cli_help.ts";
 import { type CliOptions, parseCli } from "../cli.ts";
 
 /** The options `parseCli` gives, or the message of the `UsageError` it throws. */

@@ -97,10 +97,16 @@ Deno.test({
         const r = await fetchBytes(`http://127.0.0.1:${banner.port}/payload.bin`);
         assertEquals(r.status, 200);
         assertEquals(r.body, payload);
+        // The listing modules load on first use through an import() of a constant: the binary
+        // has them only through deno.json's compile.include (compile_include_test.ts).
+        const listing = await fetchBytes(`http://127.0.0.1:${banner.port}/`);
+        assertEquals(listing.status, 200);
+        assertStringIncludes(new TextDecoder().decode(listing.body), '<a href="payload.bin">');
         const done = await server.stop("SIGINT");
         assertEquals(done.code, 0, server.describe());
         assertStringIncludes(done.stdout, "\nKeyboard interrupt received, exiting.\n");
         assertStringIncludes(done.stderr, '"GET /payload.bin HTTP/1.1" 200 -');
+        assertStringIncludes(done.stderr, '"GET / HTTP/1.1" 200 -');
       } finally {
         await server.kill();
       }

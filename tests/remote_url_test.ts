@@ -82,6 +82,11 @@ Deno.test("remote URL: cli.ts and mod.ts run from http://127.0.0.1:PORT/ with a 
         assertEquals(a.body, payload);
         const b = await fetchBytes(`http://127.0.0.1:${banner.port}/note.txt`);
         assertEquals(new TextDecoder().decode(b.body), "served from a remote cli.ts\n");
+        // A listing loads its modules on first use, through an import() of a constant that
+        // Deno resolves only then, against the remote URL (compile_include_test.ts).
+        const listing = await fetchBytes(`http://127.0.0.1:${banner.port}/`);
+        assertEquals(listing.status, 200);
+        assertStringIncludes(new TextDecoder().decode(listing.body), '<a href="note.txt">');
         const done = await child.stop("SIGINT");
         assertEquals(done.code, 0, child.describe());
         assertStringIncludes(done.stdout, "Keyboard interrupt received, exiting.");
