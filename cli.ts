@@ -58,20 +58,6 @@ import { parentGoneSignal, parseWorkers, withReusePort, workerRole } from "./wor
 
 export { StartupError, UsageError };
 
-/**
- * The modules only some command lines load (`--cgi`, `--auth`, `--tls-cert`, ...), named by
- * constants rather than literals in `import()`, so a start does not build their module graphs
- * (`lazy_modules.ts` lists them for `deno compile` and `deno cache`, which cannot see through a
- * constant).
- */
-const CGI_MODULE = "./handlers/cgi.ts";
-const AUTH_MODULE = "./handlers/auth.ts";
-const TLS_MODULE = "./tls_server.ts";
-/** The usage line and `--help` text, printed only for `-h` or a bad command line. */
-const CLI_HELP_MODULE = "./cli_help.ts";
-/** The `--workers` supervisor (and the reusePort probe a supervisor starts). */
-const WORKERS_MODULE = "./workers.ts";
-
 /** The program name in usage lines: the script's or the compiled binary's file name. */
 export const PROG: string = lastSegment(new URL(Deno.mainModule).pathname) || "cli.ts";
 
@@ -829,12 +815,12 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // The usage line is formatted only for an error, not on every start.
-    const { formatUsage }: typeof import("./cli_help.ts") = await import(CLI_HELP_MODULE);
+    const { formatUsage }: typeof import("./cli_help.ts") = await import("./cli_help.ts");
     writeStderr(`${formatUsage(PROG, CLI_ARGUMENTS)}${PROG}: error: ${error.message}\n`);
     return 2;
   }
   if (options.help) {
-    const { formatHelp }: typeof import("./cli_help.ts") = await import(CLI_HELP_MODULE);
+    const { formatHelp }: typeof import("./cli_help.ts") = await import("./cli_help.ts");
     await Deno.stdout.write(new TextEncoder().encode(formatHelp(PROG, CLI_ARGUMENTS)));
     return 0;
   }
@@ -911,7 +897,7 @@ export async function main(args: string[]): Promise<number> {
 
 async function loadCgiHandler(): Promise<RequestHandlerClass> {
   // Loaded only for --cgi, so plain runs never load the CGI machinery.
-  const cgi: typeof import("./handlers/cgi.ts") = await import(CGI_MODULE);
+  const cgi: typeof import("./handlers/cgi.ts") = await import("./handlers/cgi.ts");
   return cgi.CGIHTTPRequestHandler as unknown as RequestHandlerClass;
 }
 
@@ -938,7 +924,7 @@ async function withUploadsAndAuth(
   if (options.auth.length > 0 || options.upload_auth.length > 0) {
     // Loaded only with --auth, so plain runs never load node:crypto.
     const { BasicAuthGate, parseCredential }: typeof import("./handlers/auth.ts") = await import(
-      AUTH_MODULE
+      "./handlers/auth.ts"
     );
     const gate = new BasicAuthGate({
       readers: options.auth.map(parseCredential),
@@ -966,7 +952,7 @@ function isLoopback(bind: string | undefined): boolean {
 
 async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {
   // Loaded only for HTTPS, so plain runs never load node:crypto.
-  const tls: typeof import("./tls_server.ts") = await import(TLS_MODULE);
+  const tls: typeof import("./tls_server.ts") = await import("./tls_server.ts");
   return (address, Handler, { reuse_port, ...options }) => {
     const Server = reuse_port ? withReusePort(tls.ThreadingHTTPSServer) : tls.ThreadingHTTPSServer;
     try {
@@ -1042,7 +1028,7 @@ async function runWorkers(options: CliOptions, args: string[]): Promise<number |
 
 function loadWorkers(): Promise<typeof import("./workers.ts")> {
   // Loaded only for --workers above 1 (and in its probe child): a plain start never loads it.
-  return import(WORKERS_MODULE);
+  return import("./workers.ts");
 }
 
 if (import.meta.main) {

@@ -39,9 +39,6 @@ import { writeStderr } from "./io/stderr.ts";
 import { withTimeout } from "./io/timeout.ts";
 import type { ByteConnection, ClientAddress, ServerInfo } from "./types.ts";
 
-/** Loaded when a burst's end first asks for a collection; a constant so a start skips its graph. */
-const GARBAGE_COLLECTION_MODULE = "./io/garbage_collection.ts";
-
 /**
  * How long a closed connection keeps draining the client's unread input, in ms: time for
  * what the client already sent to arrive, so the close does not become a reset that destroys
@@ -936,7 +933,7 @@ export class ThreadingHTTPServer extends ThreadingHTTPServerBase {}
 
 /** One full collection (`collectGarbage`), its module loaded on first use: a start never compiles it. */
 function collectGarbageLater(): void {
-  (import(GARBAGE_COLLECTION_MODULE) as Promise<typeof import("./io/garbage_collection.ts")>)
+  import("./io/garbage_collection.ts")
     .then(({ collectGarbage }) => collectGarbage()).catch(() => {});
 }
 

@@ -97,8 +97,8 @@ Deno.test({
         const r = await fetchBytes(`http://127.0.0.1:${banner.port}/payload.bin`);
         assertEquals(r.status, 200);
         assertEquals(r.body, payload);
-        // The listing modules load on first use through an import() of a constant: the binary
-        // has them only through deno.json's compile.include (compile_include_test.ts).
+        // The listing modules load on first use through a literal import(), which deno compile
+        // embeds (lazy_imports_test.ts keeps every dynamic import literal).
         const listing = await fetchBytes(`http://127.0.0.1:${banner.port}/`);
         assertEquals(listing.status, 200);
         assertStringIncludes(new TextDecoder().decode(listing.body), '<a href="payload.bin">');

@@ -82,8 +82,8 @@ Deno.test("remote URL: cli.ts and mod.ts run from http://127.0.0.1:PORT/ with a 
         assertEquals(a.body, payload);
         const b = await fetchBytes(`http://127.0.0.1:${banner.port}/note.txt`);
         assertEquals(new TextDecoder().decode(b.body), "served from a remote cli.ts\n");
-        // A listing loads its modules on first use, through an import() of a constant that
-        // Deno resolves only then, against the remote URL (compile_include_test.ts).
+        // A listing loads its modules on first use, through a literal import() resolved
+        // against the remote URL.
         const listing = await fetchBytes(`http://127.0.0.1:${banner.port}/`);
         assertEquals(listing.status, 200);
         assertStringIncludes(new TextDecoder().decode(listing.body), '<a href="note.txt">');

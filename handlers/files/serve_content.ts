@@ -122,14 +122,6 @@ const facts: { size: number; lastModifiedMs: number; etag: string | null } = {
  * only ever answers plain GETs (and its start-up) never loads them, and later requests do not
  * wait.
  */
-/**
- * The decision modules and the multipart planner, named by constants rather than literals in
- * `import()` so that a start does not build their graphs (`lazy_modules.ts` lists them).
- */
-const PRECONDITIONS_MODULE = "../../protocol/preconditions.ts";
-const ETAG_MODULE = "../../protocol/etag.ts";
-const MULTIPART_MODULE = "../../protocol/multipart_byteranges.ts";
-
 interface DecisionModules {
   readonly decideContent: typeof import("../../protocol/preconditions.ts").decideContent;
   readonly fileEntityTag: typeof import("../../protocol/etag.ts").fileEntityTag;
@@ -140,8 +132,8 @@ let decisionModulesLoading: Promise<unknown> | null = null;
 /** Loads the decision modules once (a failed load is tried again by the next request). */
 function loadDecisionModules(): Promise<unknown> {
   return decisionModulesLoading ??= Promise.all([
-    import(PRECONDITIONS_MODULE) as Promise<typeof import("../../protocol/preconditions.ts")>,
-    import(ETAG_MODULE) as Promise<typeof import("../../protocol/etag.ts")>,
+    import("../../protocol/preconditions.ts"),
+    import("../../protocol/etag.ts"),
   ]).then(([preconditions, etag]) => {
     decisionModules = {
       decideContent: preconditions.decideContent,
@@ -158,7 +150,7 @@ type MultipartModule = typeof import("../../protocol/multipart_byteranges.ts");
 let multipartModule: MultipartModule | null = null;
 
 function loadMultipartModule(): Promise<MultipartModule> {
-  return (import(MULTIPART_MODULE) as Promise<MultipartModule>).then((module) => {
+  return import("../../protocol/multipart_byteranges.ts").then((module) => {
     return multipartModule = module;
   });
 }

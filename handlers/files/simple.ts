@@ -442,14 +442,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** Stores the body as a file when uploads are on (`upload_settings`), else CPython's 501. */
   async do_PUT(): Promise<void> {
     if (this.upload_settings === null) return await this.send_error(501, UNSUPPORTED_PUT);
-    const { handlePut }: typeof import("./upload.ts") = await import(UPLOAD_MODULE);
+    const { handlePut }: typeof import("./upload.ts") = await import("./upload.ts");
     await handlePut(this, this.upload_settings);
   }
 
   /** Stores a form's files when uploads are on (`upload_settings`), else CPython's 501. */
   async do_POST(): Promise<void> {
     if (this.upload_settings === null) return await this.send_error(501, UNSUPPORTED_POST);
-    const { handleFormPost }: typeof import("./upload.ts") = await import(UPLOAD_MODULE);
+    const { handleFormPost }: typeof import("./upload.ts") = await import("./upload.ts");
     await handleFormPost(this, this.upload_settings);
   }
 
@@ -924,17 +924,6 @@ function scriptTypeForDeno(path: string, ctype: string, userAgent: string | unde
 }
 
 /**
- * The modules loaded on first use, named by constants rather than literals in `import()`, so a
- * start does not build their module graphs (`lazy_modules.ts` lists them for `deno compile` and
- * `deno cache`, which cannot see through a constant).
- */
-const UPLOAD_MODULE = "./upload.ts";
-const LISTING_PARTS_MODULE = "./listing_parts.ts";
-const JSON_LISTING_MODULE = "./json_listing.ts";
-const RICH_LISTING_MODULE = "./rich_listing.ts";
-const COMPRESSION_MODULE = "./compression.ts";
-
-/**
  * The listing modules (`listing_parts.ts`), set by the first {@linkcode loadListingParts}:
  * `list_directory` loads them before any listing code above runs, so a plain file GET never
  * compiles them (the start to the first file served is shorter).
@@ -943,28 +932,28 @@ let listing: typeof import("./listing_parts.ts") | null = null;
 let listingPartsModule: Promise<typeof import("./listing_parts.ts")> | null = null;
 
 function loadListingParts(): Promise<typeof import("./listing_parts.ts")> {
-  return listingPartsModule ??= import(LISTING_PARTS_MODULE).then((module) => listing = module);
+  return listingPartsModule ??= import("./listing_parts.ts").then((module) => listing = module);
 }
 
 /** `json_listing.ts`, loaded on the first JSON-capable listing (not needed to serve files). */
 let jsonListingModule: Promise<typeof import("./json_listing.ts")> | null = null;
 
 function loadJsonListing(): Promise<typeof import("./json_listing.ts")> {
-  return jsonListingModule ??= import(JSON_LISTING_MODULE);
+  return jsonListingModule ??= import("./json_listing.ts");
 }
 
 /** `rich_listing.ts`, loaded on the first rich or JSON listing (not needed to serve files). */
 let richListingModule: Promise<typeof import("./rich_listing.ts")> | null = null;
 
 function loadRichListing(): Promise<typeof import("./rich_listing.ts")> {
-  return richListingModule ??= import(RICH_LISTING_MODULE);
+  return richListingModule ??= import("./rich_listing.ts");
 }
 
 /** `compression.ts`, loaded on the first `compress` answer (plain runs never load `node:zlib`). */
 let compressionModule: Promise<typeof import("./compression.ts")> | null = null;
 
 function loadCompression(): Promise<typeof import("./compression.ts")> {
-  return compressionModule ??= import(COMPRESSION_MODULE);
+  return compressionModule ??= import("./compression.ts");
 }
 
 /** A base for checking where a browser takes a redirect: any host that cannot be ours. */
