@@ -278,13 +278,7 @@ export class ResponseHead {
     const otherNames = other.#names;
     const otherValues = other.#values;
     const size = this.#size;
-    if (
-      size !== other.#size || this.#hasStatus !== other.#hasStatus ||
-      this.#code !== other.#code || this.#reason !== other.#reason ||
-      this.#version !== other.#version
-    ) {
-      return false;
-    }
+    if (!this.#sameStatusAndSize(other)) return false;
     for (let i = 0; i < size; i++) {
       if (names[i] !== otherNames[i] || values[i] !== otherValues[i]) return false;
     }
@@ -302,15 +296,15 @@ export class ResponseHead {
     const names = this.#names;
     const otherNames = other.#names;
     const size = this.#size;
-    if (
-      size !== other.#size || this.#hasStatus !== other.#hasStatus ||
-      this.#code !== other.#code || this.#reason !== other.#reason ||
-      this.#version !== other.#version
-    ) {
-      return false;
-    }
+    if (!this.#sameStatusAndSize(other)) return false;
     for (let i = 0; i < size; i++) if (names[i] !== otherNames[i]) return false;
     return true;
+  }
+  /** Whether `other` has the same status line and as many fields. */
+  #sameStatusAndSize(other: ResponseHead): boolean {
+    return this.#size === other.#size && this.#hasStatus === other.#hasStatus &&
+      this.#code === other.#code && this.#reason === other.#reason &&
+      this.#version === other.#version;
   }
 
   /**

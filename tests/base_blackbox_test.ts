@@ -613,9 +613,9 @@ Deno.test("a client that never finishes its headers does not block others (Threa
   });
 });
 
-Deno.test("a handler timeout ends a keep-alive connection left silent after its answer", async () => {
-  const lines: string[] = [];
-  class TimingOut extends FlakyHandler {
+/** A handler with a 0.3 s timeout whose log lines (CPython's format) go to `lines`. */
+function timingOutHandler(lines: string[]): typeof FlakyHandler {
+  return class TimingOut extends FlakyHandler {
     override timeout = 0.3;
     override log_writer = (line: string) => {
       lines.push(line);
@@ -623,7 +623,12 @@ Deno.test("a handler timeout ends a keep-alive connection left silent after its 
     override log_message(format: string, ...args: FormatValue[]): void {
       BaseHTTPRequestHandler.prototype.log_message.call(this, format, ...args);
     }
-  }
+  };
+}
+
+Deno.test("a handler timeout ends a keep-alive connection left silent after its answer", async () => {
+  const lines: string[] = [];
+  const TimingOut = timingOutHandler(lines);
   await withServer(TimingOut, async ({ port, server }) => {
     const client = await RawClient.connect(port);
     try {
@@ -646,15 +651,7 @@ Deno.test("a handler timeout ends a keep-alive connection left silent after its 
 
 Deno.test("a handler timeout drops a client that never finishes its headers (HTTPServer)", async () => {
   const lines: string[] = [];
-  class TimingOut extends FlakyHandler {
-    override timeout = 0.3;
-    override log_writer = (line: string) => {
-      lines.push(line);
-    };
-    override log_message(format: string, ...args: FormatValue[]): void {
-      BaseHTTPRequestHandler.prototype.log_message.call(this, format, ...args);
-    }
-  }
+  const TimingOut = timingOutHandler(lines);
   class SerialRecording extends HTTPServer {
     errors: unknown[] = [];
     override handle_error(_r: AcceptedConnection, _c: ClientAddress, error?: unknown): void {
