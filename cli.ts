@@ -815,12 +815,12 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // The usage line is formatted only for an error, not on every start.
-    const { formatUsage }: typeof import("./cli_help.ts") = await import("./cli_help.ts");
+    const { formatUsage } = await import("./cli_help.ts");
     writeStderr(`${formatUsage(PROG, CLI_ARGUMENTS)}${PROG}: error: ${error.message}\n`);
     return 2;
   }
   if (options.help) {
-    const { formatHelp }: typeof import("./cli_help.ts") = await import("./cli_help.ts");
+    const { formatHelp } = await import("./cli_help.ts");
     await Deno.stdout.write(new TextEncoder().encode(formatHelp(PROG, CLI_ARGUMENTS)));
     return 0;
   }
@@ -897,7 +897,7 @@ export async function main(args: string[]): Promise<number> {
 
 async function loadCgiHandler(): Promise<RequestHandlerClass> {
   // Loaded only for --cgi, so plain runs never load the CGI machinery.
-  const cgi: typeof import("./handlers/cgi.ts") = await import("./handlers/cgi.ts");
+  const cgi = await import("./handlers/cgi.ts");
   return cgi.CGIHTTPRequestHandler as unknown as RequestHandlerClass;
 }
 
@@ -923,9 +923,7 @@ async function withUploadsAndAuth(
   }
   if (options.auth.length > 0 || options.upload_auth.length > 0) {
     // Loaded only with --auth, so plain runs never load node:crypto.
-    const { BasicAuthGate, parseCredential }: typeof import("./handlers/auth.ts") = await import(
-      "./handlers/auth.ts"
-    );
+    const { BasicAuthGate, parseCredential } = await import("./handlers/auth.ts");
     const gate = new BasicAuthGate({
       readers: options.auth.map(parseCredential),
       writers: options.upload_auth.map(parseCredential),
@@ -952,7 +950,7 @@ function isLoopback(bind: string | undefined): boolean {
 
 async function loadHttpsFactory(): Promise<NonNullable<TestOptions["httpsFactory"]>> {
   // Loaded only for HTTPS, so plain runs never load node:crypto.
-  const tls: typeof import("./tls_server.ts") = await import("./tls_server.ts");
+  const tls = await import("./tls_server.ts");
   return (address, Handler, { reuse_port, ...options }) => {
     const Server = reuse_port ? withReusePort(tls.ThreadingHTTPSServer) : tls.ThreadingHTTPSServer;
     try {

@@ -442,14 +442,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /** Stores the body as a file when uploads are on (`upload_settings`), else CPython's 501. */
   async do_PUT(): Promise<void> {
     if (this.upload_settings === null) return await this.send_error(501, UNSUPPORTED_PUT);
-    const { handlePut }: typeof import("./upload.ts") = await import("./upload.ts");
+    const { handlePut } = await import("./upload.ts");
     await handlePut(this, this.upload_settings);
   }
 
   /** Stores a form's files when uploads are on (`upload_settings`), else CPython's 501. */
   async do_POST(): Promise<void> {
     if (this.upload_settings === null) return await this.send_error(501, UNSUPPORTED_POST);
-    const { handleFormPost }: typeof import("./upload.ts") = await import("./upload.ts");
+    const { handleFormPost } = await import("./upload.ts");
     await handleFormPost(this, this.upload_settings);
   }
 
