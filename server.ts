@@ -618,6 +618,8 @@ export class HTTPServer implements ServerInfo, RequestLimitsInfo, AsyncDisposabl
    * resident until the next load. Also one collection while many connections stay open (at
    * least 256, then each time they have doubled), once the process has served nothing for
    * half a second: what the load that opened them left in V8's young generation goes back.
+   * Each collection is followed by a trim of the native heap (`trimNativeHeap`: on Linux, what
+   * closed connections freed in the runtime itself stays resident in glibc's arenas until then).
    * False: never ask for a collection. Not in Python.
    */
   release_memory_after_burst: boolean = true;

@@ -10,7 +10,8 @@
 # for each checkout's cli.ts and for the five-line Deno.serve hello (bench/deno_serve.ts).
 # Each start runs about 15 s under valgrind.
 #
-#   bash bench/startup_instructions.sh CHECKOUT... (default: this checkout)
+#   bash bench/startup_instructions.sh CHECKOUT... (default: this checkout; a file instead of a
+#   checkout is run as the entry point itself, e.g. a bundle of cli.ts)
 #   STARTUP_REPEAT=2  STARTUP_PORT=18640
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -29,12 +30,17 @@ client() {
   python3 - "$1" "$2" <<'PY'
 import socket, sys, time
 port, mode = int(sys.argv[1]), sys.argv[2]
+# A server that failed to start must not hold the run forever (valgrind starts take ~15 s).
+deadline = time.monotonic() + 120
 while True:
     try:
         s = socket.create_connection(("127.0.0.1", port))
         break
     except OSError:
+        if time.monotonic() > deadline:
+            sys.exit("no server on port %d after 120 s" % port)
         time.sleep(0.005)
+s.settimeout(120)
 if mode == "get":
     s.sendall(b"GET /small.txt HTTP/1.0\r\n\r\n")
     status = s.recv(100)[:15]
@@ -43,12 +49,17 @@ s.close()
 PY
 }
 
+# entry CONTENDER: a checkout's cli.ts, or the contender itself when it names a file (a bundle).
+entry() {
+  if [ -f "$1" ]; then echo "$1"; else echo "$1/cli.ts"; fi
+}
+
 # server_args NAME PORT: the command line of a contender.
 server_args() {
   if [ "$1" = hello ]; then
     echo "$here/deno_serve.ts $2"
   else
-    echo "$1/cli.ts -b 127.0.0.1 -d $tree $2"
+    echo "$(entry "$1") -b 127.0.0.1 -d $tree $2"
   fi
 }
 
@@ -85,7 +96,7 @@ warm_pid=$!
 client "$port" get
 kill "$warm_pid"
 wait "$warm_pid" 2>/dev/null || true
-for checkout in "${checkouts[@]}"; do deno run -A "$checkout/cli.ts" --help >/dev/null; done
+for checkout in "${checkouts[@]}"; do deno run -A "$(entry "$checkout")" --help >/dev/null; done
 
 printf '%-34s %14s %14s %14s\n' "instructions (median of $repeat)" start request warm
 for name in hello "${checkouts[@]}"; do
