@@ -33,6 +33,7 @@ import type {
   RequestHandlerClass,
   RequestLimitsInfo,
 } from "./handlers/base.ts";
+import { CoreTimer } from "./io/core_timer.ts";
 import { requestActivity } from "./io/connection_clock.ts";
 import { isDisconnect } from "./io/connection_errors.ts";
 import { writeStderr } from "./io/stderr.ts";
@@ -176,24 +177,25 @@ export function closesCleanly(handler: BaseHTTPRequestHandler): boolean {
 const LINGER_SWEEP_MS = 500;
 /** Connections draining in a lingering close, with the time (ms) they are closed regardless. */
 const lingering = new Map<ByteConnection, number>();
-let lingerSweep: ReturnType<typeof setTimeout> | undefined;
 
 /** Closes the lingering connections past their deadline (their pending read then fails). */
 function sweepLingering(): void {
-  const now = Date.now();
+  const now = performance.now();
   for (const [conn, deadline] of lingering) {
     if (deadline > now) continue;
     lingering.delete(conn);
     closeQuietly(conn);
   }
-  lingerSweep = undefined;
-  if (lingering.size > 0) scheduleLingerSweep();
+  if (lingering.size > 0) lingerSweep.start(now + LINGER_SWEEP_MS);
 }
 
-function scheduleLingerSweep(): void {
-  lingerSweep = setTimeout(sweepLingering, LINGER_SWEEP_MS);
-  Deno.unrefTimer(lingerSweep as unknown as number);
-}
+/**
+ * The one timer of every lingering close. A core timer, not `setTimeout`: the first global
+ * `setTimeout` loads Deno's Node timers layer (about 15 ms), which the first connection of most
+ * clients (those that do not ask to close) would otherwise pay just after its answer. It runs
+ * only while connections linger, whose pending reads keep the process alive meanwhile anyway.
+ */
+const lingerSweep = new CoreTimer(sweepLingering);
 
 function closeQuietly(conn: ByteConnection): void {
   try {
@@ -213,8 +215,8 @@ async function lingeringClose(conn: ByteConnection): Promise<void> {
   } catch {
     // Already gone.
   }
-  lingering.set(conn, Date.now() + LINGER_TIMEOUT_MS);
-  if (lingerSweep === undefined) scheduleLingerSweep();
+  lingering.set(conn, performance.now() + LINGER_TIMEOUT_MS);
+  if (!lingerSweep.pending) lingerSweep.start(performance.now() + LINGER_SWEEP_MS);
   let drained = 0;
   try {
     while (drained < LINGER_MAX_BYTES) {
@@ -226,6 +228,7 @@ async function lingeringClose(conn: ByteConnection): Promise<void> {
     // Reset, or closed by the sweep: nothing more to drain.
   } finally {
     if (lingering.delete(conn)) closeQuietly(conn);
+    if (lingering.size === 0) lingerSweep.cancel();
   }
 }
 
