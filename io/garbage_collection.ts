@@ -98,7 +98,8 @@ const TRIM_WORKER_TIMEOUT_MS = 5_000;
  * worker has loaded its main module, and that call walks every arena of the process: a worker
  * whose module only says it has loaded is the way to reach it without FFI. The worker needs no
  * permission (a `data:` URL); it costs about 35 ms of a thread (a new isolate), which is why only
- * the rare collections after a burst run it. Elsewhere it gives nothing back and does no harm.
+ * the rare collections (after a burst, or once many connections are open and idle) run it.
+ * Elsewhere it gives nothing back and does no harm.
  *
  * @example After many connections have closed
  * ```ts
