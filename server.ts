@@ -215,8 +215,9 @@ async function lingeringClose(conn: ByteConnection): Promise<void> {
   } catch {
     // Already gone.
   }
-  lingering.set(conn, performance.now() + LINGER_TIMEOUT_MS);
-  if (!lingerSweep.pending) lingerSweep.start(performance.now() + LINGER_SWEEP_MS);
+  const now = performance.now();
+  lingering.set(conn, now + LINGER_TIMEOUT_MS);
+  if (!lingerSweep.pending) lingerSweep.start(now + LINGER_SWEEP_MS);
   let drained = 0;
   try {
     while (drained < LINGER_MAX_BYTES) {
